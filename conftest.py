@@ -1,0 +1,9 @@
+"""Thin: the doctor's plugins live in fixtures/."""
+
+pytest_plugins = [
+    "fixtures.options",
+    "fixtures.session",
+    "fixtures.checks",
+    "fixtures.instances",
+    "fixtures.reporting",
+]

@@ -1,0 +1,49 @@
+"""Decoding command output the way real machines produce it: UTF-8, UTF-16 with or
+without BOM (PowerShell 5.1 redirection), CRLF, OEM code pages."""
+
+from __future__ import annotations
+
+import codecs
+
+from mpdiag.errors import ParseError
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode(data: bytes | str) -> str:
+    """Bytes from a command or a bundle to text with LF line ends.
+
+    BOM first; then UTF-16 without BOM (every other byte NUL); then UTF-8; then the
+    Windows OEM code page cp437 and finally cp1252/latin-1, which never fail.
+    """
+    if isinstance(data, str):
+        return normalize_newlines(data.lstrip("\ufeff"))
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return normalize_newlines(_strict(data[len(bom):], enc))
+    if len(data) >= 4 and data[1::2].count(0) > len(data) // 4 and data[::2].count(0) == 0:
+        return normalize_newlines(_strict(data, "utf-16-le"))
+    if len(data) >= 4 and data[::2].count(0) > len(data) // 4 and data[1::2].count(0) == 0:
+        return normalize_newlines(_strict(data, "utf-16-be"))
+    for enc in ("utf-8", "cp437"):
+        try:
+            return normalize_newlines(data.decode(enc))
+        except UnicodeDecodeError:
+            continue
+    return normalize_newlines(data.decode("latin-1"))  # pragma: no cover - cp437 maps every byte
+
+
+def _strict(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"output is not valid {encoding}", data[:200]) from exc
+
+
+def normalize_newlines(text: str) -> str:
+    """CRLF and lone CR to LF, so parsers see one line convention."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")

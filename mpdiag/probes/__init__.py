@@ -1,0 +1,240 @@
+"""Probes: named, stable sources of one fact each, run at most once per session.
+
+A probe is a command (or a Python call with a JSON result) plus its parser. Checks
+ask the :class:`ProbeSession` for a probe by name and get parsed data, or one of
+the errors that say why there is none (:class:`NeedsPrivilege`, :class:`NotRecorded`,
+:class:`ProbeError`, :class:`ParseError`). Where the data comes from — this machine,
+an instance, a replay bundle — is the session's *source*.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Protocol, Sequence
+
+from mpdiag import runner
+from mpdiag.bundle import Bundle, BundleWriter
+from mpdiag.errors import NeedsPrivilege, NotRecorded, ProbeError
+from mpdiag.multipass import exec_argv
+from mpdiag.parse.multipass import cli_failure
+from mpdiag.runner import CommandResult
+
+ALL_PLATFORMS = frozenset({"macos", "windows", "linux"})
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One named fact. `command` is an argv template (`{param}` filled from the call's
+    params) or a function of the context; `call` makes it a Python probe instead."""
+
+    name: str
+    platforms: frozenset[str]
+    parse: str | Callable[[str], Any]  # "module:function" is imported on first use
+    command: Sequence[str] | Callable[["ProbeContext"], Sequence[str]] | None = None
+    call: Callable[["ProbeContext"], Any] | None = None
+    shows: str = ""  # how the command reads in `--probes` when `command` is a function
+    privileged: bool = False
+    instance: bool = False
+    data_rcs: frozenset[int] = frozenset({0})
+    description: str = ""
+
+    @property
+    def display(self) -> str:
+        if self.shows:
+            return self.shows
+        if self.call is not None:
+            return f"(python) {self.description}"
+        return " ".join(self.command or ())
+
+    def parser(self) -> Callable[[str], Any]:
+        if callable(self.parse):
+            return self.parse
+        module, _, func = self.parse.partition(":")
+        return getattr(importlib.import_module(module), func)
+
+
+REGISTRY: dict[str, Probe] = {}
+
+
+def register(*probes: Probe) -> None:
+    """Add probes to the registry; a name is registered once (names are a contract)."""
+    for p in probes:
+        if p.name in REGISTRY:
+            raise ValueError(f"probe {p.name!r} registered twice")
+        REGISTRY[p.name] = p
+
+
+def load_all() -> dict[str, Probe]:
+    """Import every platform's probe module; returns the registry."""
+    for mod in ("common", "macos", "windows", "linux", "instance"):
+        try:
+            importlib.import_module(f"mpdiag.probes.{mod}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"mpdiag.probes.{mod}":
+                raise
+    return REGISTRY
+
+
+@dataclass
+class ProbeContext:
+    """What a probe's command or call may read: its params, other probes, the timeout."""
+
+    session: "ProbeSession"
+    params: Mapping[str, Any]
+    instance: str | None
+    timeout: float
+
+    def get(self, name: str, **params: Any) -> Any:
+        return self.session.get(name, **params)
+
+
+class Source(Protocol):
+    mode: str
+
+    def fetch(self, probe: Probe, ctx: ProbeContext) -> CommandResult: ...
+
+
+class LiveSource:
+    """Runs probes on this machine (host probes) or through `multipass exec` (instance probes)."""
+
+    mode = "live"
+
+    def fetch(self, probe: Probe, ctx: ProbeContext) -> CommandResult:
+        if probe.call is not None:
+            return _call(probe, ctx)
+        template = probe.command(ctx) if callable(probe.command) else probe.command
+        argv = [str(a).format(**ctx.params) for a in (template or ())]
+        if probe.privileged and not probe.instance:
+            argv = runner.privileged(argv)
+        if probe.instance:
+            argv = exec_argv(ctx.instance or "", argv)
+        return runner.run(argv, ctx.timeout)
+
+
+def _call(probe: Probe, ctx: ProbeContext) -> CommandResult:
+    """A Python probe, bounded by the timeout like a command; its result is JSON text."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = probe.call(ctx)  # type: ignore[misc]
+        except Exception as exc:  # the probe's failure is data for the check, not a crash
+            box["error"] = f"{type(exc).__name__}: {exc}"
+
+    start = time.monotonic()
+    t = threading.Thread(target=target, daemon=True, name=f"probe-{probe.name}")
+    t.start()
+    t.join(ctx.timeout)
+    argv = ("python", probe.name)
+    took = time.monotonic() - start
+    if t.is_alive():
+        return CommandResult(argv, -1, b"", b"", took, timed_out=True)
+    if "error" in box:
+        return CommandResult(argv, 1, b"", box["error"].encode(), took)
+    return CommandResult(argv, 0, json.dumps(box["value"], sort_keys=True).encode(), b"", took)
+
+
+class ReplaySource:
+    """Reads probes from a bundle; a probe the bundle lacks is 'not recorded'."""
+
+    mode = "replay"
+
+    def __init__(self, bundle: Bundle) -> None:
+        self.bundle = bundle
+
+    def fetch(self, probe: Probe, ctx: ProbeContext) -> CommandResult:
+        result = self.bundle.result(probe.name, ctx.instance)
+        if result is None:
+            where = f"instance {ctx.instance!r} of " if ctx.instance else ""
+            raise NotRecorded(f"probe {probe.name!r} is not recorded in {where}bundle {self.bundle.source}")
+        return result
+
+
+class RecordingSource:
+    """Wraps another source and writes every result into a bundle directory."""
+
+    def __init__(self, inner: Source, writer: BundleWriter) -> None:
+        self.inner = inner
+        self.writer = writer
+        self.mode = inner.mode
+
+    def fetch(self, probe: Probe, ctx: ProbeContext) -> CommandResult:
+        result = self.inner.fetch(probe, ctx)
+        self.writer.write(probe.name, ctx.instance, result)
+        return result
+
+
+@dataclass
+class ProbeSession:
+    """Memoised access to probes for one test session: each (probe, instance, params)
+    runs once; its result, value or error is kept."""
+
+    source: Source
+    platform: str
+    timeout: float = 8.0
+    registry: Mapping[str, Probe] = field(default_factory=load_all)
+    executions: int = 0
+    facts: dict[str, Any] = field(default_factory=dict)  # derived facts checks share: subnet, instance
+    results: dict[tuple, CommandResult] = field(default_factory=dict)
+    _values: dict[tuple, tuple[bool, Any]] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @property
+    def mode(self) -> str:
+        return self.source.mode
+
+    def probe(self, name: str) -> Probe:
+        try:
+            return self.registry[name]
+        except KeyError:
+            raise ProbeError(f"no probe named {name!r}") from None
+
+    def result(self, name: str, instance: str | None = None, **params: Any) -> CommandResult:
+        """The raw result of a probe (run once)."""
+        key = (name, instance, tuple(sorted(params.items())))
+        with self._lock:
+            if key not in self.results:
+                p = self.probe(name)
+                ctx = ProbeContext(self, params, instance, self.timeout)
+                self.executions += 1
+                self.results[key] = self.source.fetch(p, ctx)
+            return self.results[key]
+
+    def get(self, name: str, instance: str | None = None, **params: Any) -> Any:
+        """The parsed value of a probe, or the error that says why there is none (memoised)."""
+        key = (name, instance, tuple(sorted(params.items())))
+        with self._lock:
+            if key not in self._values:
+                try:
+                    self._values[key] = (True, self._interpret(name, instance, params))
+                except Exception as exc:
+                    self._values[key] = (False, exc)
+            ok, value = self._values[key]
+        if not ok:
+            raise value
+        return value
+
+    def _interpret(self, name: str, instance: str | None, params: dict) -> Any:
+        p = self.probe(name)
+        res = self.result(name, instance, **params)
+        argv = " ".join(res.argv) or p.display
+        if res.timed_out:
+            raise ProbeError(f"probe {name} timed out after {self.timeout:g} s ({argv})")
+        if res.sudo_refused:
+            raise NeedsPrivilege(
+                f"probe {name} needs root and `sudo -n` asked for a password: run `sudo -v` first "
+                f"(then pytest within sudo's timeout), or run pytest as root")
+        if res.rc == 127:
+            raise ProbeError(f"probe {name}: command not found ({argv}): {res.error_text}")
+        if p.instance:
+            failure = cli_failure(res.error_text)
+            if failure and failure[0] == "exec" and res.rc in (1, 2, 255):
+                raise ProbeError(f"probe {name}: multipass exec failed: {failure[1]}")
+        if res.rc not in p.data_rcs:
+            detail = res.error_text or res.text.strip()
+            raise ProbeError(f"probe {name} failed with exit code {res.rc} ({argv}): {detail[:500]}")
+        return p.parser()(res.text)
