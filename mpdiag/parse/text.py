@@ -4,6 +4,7 @@ without BOM (PowerShell 5.1 redirection), CRLF, OEM code pages."""
 from __future__ import annotations
 
 import codecs
+import re
 
 from mpdiag.errors import ParseError
 
@@ -47,3 +48,18 @@ def _strict(data: bytes, encoding: str) -> str:
 def normalize_newlines(text: str) -> str:
     """CRLF and lone CR to LF, so parsers see one line convention."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# What users paste around command output: prompts (`$ cmd`, `▲ cmd`, `user@host ~ % cmd`)
+# and sudo's banners. Verbose-mode regex alternatives, shared by the parsers.
+_PASTE_NOISE = (
+    r"[$%#>\u25b2\u276f\u279c\u00bb]\s.*",
+    r"[^\s@]+@\S+.*?[$%#>]\s.*",
+    r"Password:.*",
+    r"\[sudo\].*",
+)
+
+
+def noise_pattern(*extra: str) -> "re.Pattern[str]":
+    """A pattern matching whole lines that are paste noise, plus a parser's own (verbose regex)."""
+    return re.compile(r"^\s*(?:" + " | ".join((*_PASTE_NOISE, *extra)) + r")$", re.X)
