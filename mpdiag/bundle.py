@@ -90,6 +90,8 @@ def _read_dir(root: Path) -> dict[str, bytes]:
                 raise BundleError(f"bundle member {rel} is a link escaping the bundle")
         if f.is_dir():
             continue
+        if not f.is_file():  # a FIFO or device would block or lie: never read it
+            raise BundleError(f"bundle member {rel} is not a regular file")
         try:
             data = f.read_bytes()
         except OSError as exc:
@@ -145,7 +147,11 @@ def _build(source: str, files: dict[str, bytes]) -> Bundle:
     manifest = _manifest(files.get("manifest.json"))
     results: dict[tuple[str | None, str], CommandResult] = {}
     for rel, data in files.items():
-        if rel == "manifest.json" or not rel.endswith(".out"):
+        if not rel.startswith(("probes/", "instances/")):
+            continue  # manifest.json, expected.json, a README: not probe data
+        if not rel.endswith((".out", ".json")):
+            raise BundleError(f"bundle member {rel}: probe files end in .out or .json")
+        if rel.endswith(".json"):
             continue
         instance, probe = _locate(rel)
         meta_bytes = files.get(rel[: -len(".out")] + ".json")

@@ -88,7 +88,7 @@ class ProbeContext:
     instance: str | None
     timeout: float
 
-    def get(self, name: str, **params: Any) -> Any:
+    def get(self, name: str, /, **params: Any) -> Any:
         return self.session.get(name, **params)
 
 
@@ -193,7 +193,7 @@ class ProbeSession:
         except KeyError:
             raise ProbeError(f"no probe named {name!r}") from None
 
-    def result(self, name: str, instance: str | None = None, **params: Any) -> CommandResult:
+    def result(self, name: str, /, instance: str | None = None, **params: Any) -> CommandResult:
         """The raw result of a probe (run once)."""
         key = (name, instance, tuple(sorted(params.items())))
         with self._lock:
@@ -204,7 +204,7 @@ class ProbeSession:
                 self.results[key] = self.source.fetch(p, ctx)
             return self.results[key]
 
-    def get(self, name: str, instance: str | None = None, **params: Any) -> Any:
+    def get(self, name: str, /, instance: str | None = None, **params: Any) -> Any:
         """The parsed value of a probe, or the error that says why there is none (memoised)."""
         key = (name, instance, tuple(sorted(params.items())))
         with self._lock:
