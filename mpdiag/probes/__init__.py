@@ -200,8 +200,8 @@ class ProbeSession:
             if key not in self.results:
                 p = self.probe(name)
                 ctx = ProbeContext(self, params, instance, self.timeout)
+                self.results[key] = self.source.fetch(p, ctx)  # NotRecorded is no execution
                 self.executions += 1
-                self.results[key] = self.source.fetch(p, ctx)
             return self.results[key]
 
     def get(self, name: str, /, instance: str | None = None, **params: Any) -> Any:

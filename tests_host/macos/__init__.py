@@ -1,0 +1,1 @@
+"""Checks: tests_host/macos."""
