@@ -6,4 +6,6 @@ pytest_plugins = [
     "fixtures.checks",
     "fixtures.instances",
     "fixtures.reporting",
+    "fixtures.html_report",
+    "fixtures.allure_report",
 ]

@@ -217,21 +217,38 @@ def _result(rel: str, out: bytes, meta_bytes: bytes | None) -> CommandResult:
 
 
 class BundleWriter:
-    """Writes a bundle directory while a live run goes on (`--record DIR`)."""
+    """Writes a bundle directory while a live run goes on (`--record DIR`).
 
-    def __init__(self, root: str | Path) -> None:
+    `redactor` (optional, e.g. :class:`mpdiag.redact.Redactor` in its ``parseable``
+    style) has ``redact(text, probe)`` and ``redact_bytes(data, probe)``: every `.out`,
+    the stderr and argv of every `.json` pass through it before they are written, and
+    once more at :meth:`finish` (names learned late are taken out of early files too).
+    """
+
+    def __init__(self, root: str | Path, redactor=None) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        self.redactor = redactor
+        self._written: list[tuple[Path, str]] = []
 
     def write(self, probe: str, instance: str | None, result: CommandResult) -> None:
         base = self.root / "probes" if instance is None else self.root / "instances" / instance / "probes"
         base.mkdir(parents=True, exist_ok=True)
-        (base / f"{probe}.out").write_bytes(result.stdout)
-        meta = {"argv": list(result.argv), "rc": result.rc, "stderr": result.error_text,
+        r = self.redactor
+        stdout = r.redact_bytes(result.stdout, probe) if r else result.stdout
+        (base / f"{probe}.out").write_bytes(stdout)
+        meta = {"argv": [r.redact(a, probe) if r else a for a in result.argv], "rc": result.rc,
+                "stderr": r.redact(result.error_text, probe) if r else result.error_text,
                 "timed_out": result.timed_out, "duration": round(result.duration, 4)}
         (base / f"{probe}.json").write_text(json.dumps(meta, indent=2) + "\n")
+        self._written.append((base, probe))
 
     def finish(self, manifest: Manifest) -> None:
+        if self.redactor is not None:
+            for base, probe in self._written:
+                out, meta = base / f"{probe}.out", base / f"{probe}.json"
+                out.write_bytes(self.redactor.redact_bytes(out.read_bytes(), probe))
+                meta.write_text(self.redactor.redact(meta.read_text(), probe))
         (self.root / "manifest.json").write_text(json.dumps(manifest.to_json(), indent=2) + "\n")
 
 

@@ -48,20 +48,34 @@ def build(checks: list[dict[str, Any]], *, platform: str, mode: str, started: st
     }
 
 
-def summary_lines(doc: dict[str, Any]) -> list[str]:
-    """The terminal triage block."""
-    t = doc["triage"]
+def muted(checks: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Muted checks that failed or errored: shown as muted, ignored by the triage and the exit status."""
+    return [c for c in checks if c.get("muted") and c["outcome"] in ("failed", "error")]
+
+
+def tally(doc: dict[str, Any]) -> dict[str, int]:
+    """Outcome -> count; muted failures and errors count as `muted`, not as their outcome."""
     counts: dict[str, int] = {}
     for c in doc["checks"]:
-        counts[c["outcome"]] = counts.get(c["outcome"], 0) + 1
-    tally = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        key = "muted" if c.get("muted") and c["outcome"] in ("failed", "error") else c["outcome"]
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def summary_lines(doc: dict[str, Any]) -> list[str]:
+    """The terminal triage block (also the HTML report's summary)."""
+    t = doc["triage"]
+    counts = tally(doc)
+    text = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    quiet = muted(doc["checks"])
+    tail = ["  muted (not counted): " + ", ".join(f"{c['id']} ({c['outcome']})" for c in quiet)] if quiet else []
     if t is None:
-        errors = counts.get("error", 0)
+        errors = sum(1 for c in doc["checks"] if c["outcome"] == "error" and not c.get("muted"))
         head = "no problem found" if not errors else f"no problem found, but {errors} check(s) could not run"
-        return [f"Multipass network doctor: {head} ({tally})"]
-    lines = [f"Multipass network doctor: {t['problem_class']} problem ({tally})",
+        return [f"Multipass network doctor: {head} ({text})", *tail]
+    lines = [f"Multipass network doctor: {t['problem_class']} problem ({text})",
              "  failing, in the guide's order: " + ", ".join(t["failing"]),
              f"  first step ({t['check']}): {t['first_step']}"]
     if t.get("doc"):
         lines.append(f"  guide: {t['doc']}")
-    return lines
+    return lines + tail

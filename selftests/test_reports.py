@@ -1,0 +1,260 @@
+"""The reports through the real suite: HTML, Allure (and its rendering), JUnit, diagnosis.json,
+xdist, muting, the exit status."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from selftests.suite import SCENARIOS, SuiteRun, run_suite
+
+FAILING = Path(__file__).parent / "data" / "reports" / "failing_daemon"
+DAEMON = "macos.multipass.daemon"
+REMEDY_TITLE = "Start (or reinstall) the Multipass daemon"
+COMMAND = "sudo launchctl load -w /Library/LaunchDaemons/com.canonical.multipassd.plist"
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    """The failing bundle, under a home-like path with a user name in it (it shows in the report)."""
+    dest = tmp_path_factory.mktemp("b") / "home" / "alice" / "failing_daemon"
+    shutil.copytree(FAILING, dest)
+    return dest
+
+
+def _run(tmp_path_factory, *args: str) -> SuiteRun:
+    return run_suite(*args, reports=tmp_path_factory.mktemp("reports"))
+
+
+@pytest.fixture(scope="module")
+def failing(bundle, tmp_path_factory) -> SuiteRun:
+    return _run(tmp_path_factory, "--replay", str(bundle))
+
+
+@pytest.fixture(scope="module")
+def failing_xdist(bundle, tmp_path_factory) -> SuiteRun:
+    return _run(tmp_path_factory, "--replay", str(bundle), "-n", "2")
+
+
+@pytest.fixture(scope="module")
+def muted(bundle, tmp_path_factory) -> SuiteRun:
+    return _run(tmp_path_factory, "--replay", str(bundle), "--mute", DAEMON)
+
+
+@pytest.fixture(scope="module")
+def healthy(tmp_path_factory) -> SuiteRun:
+    return _run(tmp_path_factory, "--replay", str(SCENARIOS / "macos" / "healthy"))
+
+
+def html_data(run: SuiteRun) -> dict:
+    """pytest-html keeps its data as JSON in the page (rendered by its script)."""
+    page = (run.reports / "report.html").read_text()
+    blob = re.search(r'data-jsonblob="([^"]*)"', page).group(1)
+    return json.loads(html.unescape(blob))
+
+
+def html_test(run: SuiteRun, check_id: str) -> dict:
+    data = html_data(run)
+    for entries in data["tests"].values():
+        for e in entries:
+            if any(f'<td class="col-check">{check_id}</td>' == c for c in e["resultsTableRow"]):
+                return e
+    raise AssertionError(f"no HTML row for {check_id}")
+
+
+def allure_result(run: SuiteRun, check_id: str) -> dict:
+    found = []
+    for f in (run.reports / "allure-results").glob("*-result.json"):
+        r = json.loads(f.read_text())
+        if any(lb["name"] == "story" and lb["value"] == check_id for lb in r["labels"]):
+            found.append(r)
+    assert len(found) == 1, f"{len(found)} Allure results for {check_id}"
+    return found[0]
+
+
+# --- exit status -----------------------------------------------------------------------------
+def test_exit_status(healthy, failing, muted):
+    assert healthy.rc == 0, healthy.stdout[-2000:]
+    assert failing.rc == 1, failing.stdout[-2000:]
+    assert muted.rc == 0, muted.stdout[-2000:]
+
+
+# --- one option moves every report -------------------------------------------------------------
+def test_every_report_lands_in_reports_dir(failing):
+    for name in ("diagnosis.json", "report.html", "junit.xml", "allure-results"):
+        assert (failing.reports / name).exists(), name
+
+
+# --- HTML --------------------------------------------------------------------------------------
+def test_html_holds_title_triage_remedy_commands_and_probe_outputs(failing):
+    page = (failing.reports / "report.html").read_text()
+    assert "Multipass network doctor" in page
+    assert "mpdiag-triage" in page and "generic problem" in page  # the triage, at the top
+    assert "<script" in page and 'src="http' not in page  # self-contained
+    entry = html_test(failing, DAEMON)
+    assert '<td class="col-verdict">failed</td>' in entry["resultsTableRow"]
+    assert '<td class="col-class">generic</td>' in entry["resultsTableRow"]
+    detail = entry["extras"][0]["content"]
+    assert REMEDY_TITLE in detail and html.escape(COMMAND) in detail
+    assert 'href="https://documentation.ubuntu.com/multipass/' in detail
+    assert "<details><summary>probe <code>multipass_version</code>" in detail
+
+
+def test_html_is_redacted_with_the_environment(failing):
+    page = (failing.reports / "report.html").read_text()
+    for secret in ("alice", "3c:22:fb:12:34:56", "81.2.69.160"):
+        assert secret not in page, secret
+    env = html_data(failing)["environment"]
+    assert env["Multipass"] == "1.16.3+mac" and env["Driver"] == "qemu" and env["Mode"] == "replay"
+    assert env["multipassd"] == "(unknown)" and env["Subnet"]
+    assert env["Redacted"].startswith("yes")
+    assert "/home/&lt;user-1&gt;/failing_daemon" in env["Bundle"]
+    detail = html_test(failing, DAEMON)["extras"][0]["content"]
+    assert "/Users/&lt;user-1&gt;/Library" in detail and "&lt;mac-1&gt;" in detail and "&lt;public-ip-1&gt;" in detail
+    assert "&lt;user-1&gt;@&lt;host-1&gt;" in detail  # the prompt, same user placeholder
+
+
+def test_no_redact_keeps_the_originals(bundle, tmp_path):
+    run = run_suite("--replay", str(bundle), "--no-redact", "-p", "no:allure_pytest", reports=tmp_path)
+    page = (tmp_path / "report.html").read_text()
+    assert "alice" in page and "3c:22:fb:12:34:56" in page
+    assert html_data(run)["environment"]["Redacted"].startswith("no")
+
+
+# --- Allure ------------------------------------------------------------------------------------
+def test_allure_labels_links_steps_attachments(failing):
+    r = allure_result(failing, DAEMON)
+    labels = {(lb["name"], lb["value"]) for lb in r["labels"]}
+    assert {("parentSuite", "macos"), ("feature", "generic"), ("story", DAEMON), ("as_id", DAEMON), ("check_id", DAEMON),
+            ("severity", "critical")} <= labels
+    assert r["status"] == "failed"
+    assert REMEDY_TITLE in r["description"] and COMMAND in r["description"]
+    assert any(lk["url"].startswith("https://documentation.ubuntu.com/multipass/") for lk in r["links"])
+    steps = [s for s in r.get("steps", []) if s["name"].startswith("probe multipass_version")]
+    assert steps and steps[0]["attachments"], r.get("steps")
+    for att in steps[0]["attachments"]:
+        assert (failing.reports / "allure-results" / att["source"]).is_file()
+    out = next(a for a in steps[0]["attachments"] if a["name"] == "multipass_version.out")
+    assert "1.16.3+mac" in (failing.reports / "allure-results" / out["source"]).read_text()
+
+
+def test_allure_environment_and_categories(failing):
+    results = failing.reports / "allure-results"
+    props = (results / "environment.properties").read_text()
+    assert "platform=macos" in props and "multipass=1.16.3+mac" in props and "mode=replay" in props
+    cats = json.loads((results / "categories.json").read_text())
+    names = [c["name"] for c in cats]
+    assert any(n.startswith("Generic") for n in names) and any(n.startswith("Could not run") for n in names)
+    generic = next(c for c in cats if c["name"].startswith("Generic"))
+    message = allure_result(failing, DAEMON)["statusDetails"]["message"]
+    assert re.fullmatch(generic["messageRegex"], message), (generic["messageRegex"], message)
+
+
+def test_allure_severity_rule():
+    from fixtures.allure_report import severity
+
+    assert severity("instance.arp.extra_ips", "arp") == "minor"
+    assert severity("macos.interference.vpn_clients", "routing") == "minor"
+    assert severity("instance.dns.gateway", "dns") == "normal"
+    assert severity("macos.route.vpn_nat", "routing") == "critical"
+
+
+@pytest.mark.slow
+def test_allure3_generates_a_report_with_the_failing_check(failing, tmp_path):
+    """Render with the Allure 3 CLI (npm `allure@3`), installed in a cache dir, never globally."""
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        pytest.skip("npm/node not installed: cannot render the Allure report")
+    cache = Path(os.environ.get("MPDIAG_ALLURE_CACHE", Path.home() / ".cache" / "mpdiag" / "allure3"))
+    cli = cache / "node_modules" / ".bin" / "allure"
+    if not cli.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        (cache / "package.json").write_text('{"private": true}\n')
+        try:
+            proc = subprocess.run([npm, "install", "--no-audit", "--no-fund", "allure@3"], cwd=cache,
+                                  capture_output=True, text=True, timeout=300)
+        except subprocess.TimeoutExpired:
+            pytest.skip("npm install allure@3 took more than 5 minutes")
+        if proc.returncode != 0 or not cli.exists():
+            pytest.skip(f"npm install allure@3 failed: {proc.stderr[-500:]}")
+    out = tmp_path / "allure-report"
+    proc = subprocess.run([str(cli), "generate", str(failing.reports / "allure-results"), "-o", str(out)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert (out / "index.html").is_file()
+    texts = [p.read_text(errors="replace") for p in out.rglob("*.json")]
+    assert any(DAEMON in t for t in texts)
+    assert any(REMEDY_TITLE in t for t in texts)
+
+
+# --- JUnit -------------------------------------------------------------------------------------
+def test_junit_properties(failing):
+    root = ET.parse(failing.reports / "junit.xml").getroot()
+    case = next(tc for tc in root.iter("testcase")
+                if any(p.get("name") == "check_id" and p.get("value") == DAEMON for p in tc.iter("property")))
+    props = {p.get("name"): p.get("value") for p in case.iter("property")}
+    assert props == {"check_id": DAEMON, "problem_class": "generic", "outcome": "failed", "muted": "false"}
+    assert case.find("failure") is not None
+
+
+# --- diagnosis.json and xdist ---------------------------------------------------------------------
+def test_xdist_gives_the_same_outcomes_and_one_set_of_reports(failing, failing_xdist):
+    assert failing_xdist.outcomes() == failing.outcomes()
+    assert failing_xdist.outcomes()[DAEMON] == "failed"
+    assert failing_xdist.rc == failing.rc == 1
+    assert failing_xdist.diagnosis["environment"] == failing.diagnosis["environment"]
+    assert failing_xdist.diagnosis["triage"] == failing.diagnosis["triage"]
+    allure_result(failing_xdist, DAEMON)  # exactly one result for the check
+    html_test(failing_xdist, DAEMON)
+    assert len([p for p in failing_xdist.reports.iterdir() if p.name.endswith(".html")]) == 1
+
+
+def test_diagnosis_carries_every_check(failing):
+    d = failing.diagnosis
+    assert d["format"] == 1 and d["platform"] == "macos" and d["mode"] == "replay"
+    assert {c["outcome"] for c in d["checks"]} <= {"passed", "failed", "error", "skipped", "warned"}
+    rec = failing.check(DAEMON)
+    assert rec["muted"] is False and rec["title"] and COMMAND in rec["message"]
+    assert d["triage"]["check"] == DAEMON
+
+
+# --- muting ------------------------------------------------------------------------------------
+def test_muted_failure_is_shown_never_hidden(muted):
+    rec = muted.check(DAEMON)
+    assert rec["outcome"] == "failed" and rec["muted"] is True
+    assert muted.diagnosis["triage"] is None
+    assert "MUTED" in muted.stdout or "muted" in muted.stdout
+    assert f"muted (not counted): {DAEMON} (failed)" in muted.stdout
+    assert '<td class="col-verdict">failed (muted)</td>' in html_test(muted, DAEMON)["resultsTableRow"]
+    r = allure_result(muted, DAEMON)
+    assert r["status"] == "failed" and ("tag", "muted") in {(lb["name"], lb["value"]) for lb in r["labels"]}
+    root = ET.parse(muted.reports / "junit.xml").getroot()
+    assert any(p.get("name") == "muted" and p.get("value") == "true" for p in root.iter("property"))
+
+
+def test_mute_ini_list(bundle, tmp_path):
+    run = run_suite("--replay", str(bundle), "-o", f"mute={DAEMON}", "-p", "no:allure_pytest", reports=tmp_path)
+    assert run.rc == 0, run.stdout[-2000:]
+    assert run.check(DAEMON)["muted"] is True
+
+
+def test_muting_an_unknown_id_is_a_usage_error(bundle, tmp_path):
+    run = run_suite("--replay", str(bundle), "--mute", "macos.no.such.check", reports=tmp_path)
+    assert run.rc == 4 and "macos.no.such.check" in run.stderr
+
+
+# --- recording --------------------------------------------------------------------------------
+def test_record_is_redacted_by_default(tmp_path):
+    for flag, expected in ((None, True), ("--no-redact", False)):
+        dest = tmp_path / f"bundle-{expected}"
+        args = ["--record", str(dest), "tests_host/macos/test_multipass.py", "-p", "no:allure_pytest"]
+        run_suite(*args, *([flag] if flag else []), reports=tmp_path / f"r-{expected}")
+        assert json.loads((dest / "manifest.json").read_text())["redacted"] is expected
