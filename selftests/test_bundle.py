@@ -178,3 +178,14 @@ def test_space_separated_replay_of_a_bundle_outside_the_project(tmp_path):
     assert run.rc == 0, run.stdout + run.stderr
     assert run.diagnosis["mode"] == "replay" and run.diagnosis["platform"] == "macos"
     assert "macos.multipass.daemon" in run.outcomes()
+
+
+def test_replay_of_a_bundle_below_another_ini(tmp_path):
+    """A bundle under a directory with its own pytest.ini must not make that the rootdir."""
+    outer = tmp_path / "elsewhere"
+    outer.mkdir()
+    (outer / "pytest.ini").write_text("[pytest]\ntestpaths = nothing_here\n")
+    tgz = pack(ROOT / "scenarios/macos/healthy", outer / "bundle.tar.gz")
+    run = run_suite("--replay", str(tgz), reports=tmp_path / "r")
+    assert run.rc == 0, run.stdout + run.stderr
+    assert "macos.multipass.daemon" in run.outcomes()
