@@ -1,0 +1,316 @@
+"""Fault injection: each fault breaks the lab for real (processes, sockets,
+routes, firewall rules); heal() puts every piece back to the healthy baseline.
+
+Faults that affect DHCP re-run DHCP on the instances afterwards, so an
+instance without a lease really has no IPv4 (and `multipass list` shows N/A).
+"""
+from __future__ import annotations
+
+import ipaddress
+import shlex
+from dataclasses import dataclass
+from typing import Callable
+
+from . import services, topology
+from .netns import LabError, nsx, ns_list, run
+from .state import LabState, current_pids
+
+BOTH = ("linux", "macos")
+LINUX = ("linux",)
+SQUATTERS = ("squat53", "squat67")
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    layouts: tuple[str, ...]
+    doc: str
+    apply: Callable[[LabState, str | None], None]
+    arg: str = ""   # help for the optional argument
+
+
+def redhcp(st: LabState, exclude: tuple[str, ...] = (), tries: int = 1) -> None:
+    """Re-run DHCP on every live instance (not Deleted), so their state reflects the fault.
+
+    After a fault one DISCOVER (1 s) is enough on these local links: a lost lease
+    shows quickly; heal uses more tries (a success returns at once anyway).
+    """
+    names = [n for n, i in st.instances.items() if i.state != "Deleted" and n not in exclude]
+    services.dhcp(st, names, tries=tries)
+    for n in names:
+        inst = st.instances[n]
+        if inst.ip and inst.state == "Unknown":
+            inst.state = "Running"
+
+
+def _nft(st: LabState, text: str) -> None:
+    nsx(st.host_ns, ["nft", "-f", "-"], input=text)
+
+
+def _ipt(st: LabState, *args: str) -> None:
+    nsx(st.host_ns, ["iptables", "-w", *args])
+
+
+def _expect_fail(st: LabState, starter, *args) -> None:
+    """Restart a server that must now fail (its port is squatted)."""
+    if services.try_start(st, starter, *args) is None:
+        raise LabError(f"{starter.__name__} started although its port is squatted")
+
+
+# ---- DNS ---------------------------------------------------------------------------------------
+
+def dns_stop(st: LabState, arg: str | None) -> None:
+    if st.layout == "linux":
+        # Multipass has ONE dnsmasq for DHCP and DNS; to kill only DNS, restart it with --port=0.
+        services.start_multipass_dnsmasq(st, "dhcp-only")
+    else:
+        services.stop(st, "host-dns")
+
+
+def dns_squat(st: LabState, arg: str | None) -> None:
+    if st.layout == "linux":
+        services.stop(st, "dnsmasq")
+        services.start_squatter(st, "squat53", "dnscrypt-proxy", "0.0.0.0", 53)
+        _expect_fail(st, services.start_multipass_dnsmasq)  # like multipassd: "dnsmasq died"
+        redhcp(st)                                            # so DHCP is gone too
+    else:
+        services.stop(st, "host-dns")
+        services.start_squatter(st, "squat53", "dnscrypt-proxy", "0.0.0.0", 53)
+        _expect_fail(st, services.start_host_dns)
+
+
+def dns_intercept(st: LabState, arg: str | None) -> None:
+    services.start_net_dns(st, intercept=True)
+
+
+# ---- DHCP ----------------------------------------------------------------------------------------
+
+def dhcp_stop(st: LabState, arg: str | None) -> None:
+    if st.layout == "linux":
+        services.start_multipass_dnsmasq(st, "dns-only")
+    else:
+        services.stop(st, "host-dhcp")
+    redhcp(st)
+
+
+def dhcp_squat(st: LabState, arg: str | None) -> None:
+    if st.layout == "linux":
+        services.stop(st, "dnsmasq")
+        services.start_squatter(st, "squat67", "dhcpd", "0.0.0.0", 67)
+        _expect_fail(st, services.start_multipass_dnsmasq)
+    else:
+        services.stop(st, "host-dhcp")
+        services.start_squatter(st, "squat67", "dhcpd", "0.0.0.0", 67)
+        _expect_fail(st, services.start_host_dhcp)
+    redhcp(st)
+
+
+def dhcp_rogue(st: LabState, arg: str | None) -> None:
+    names = list(st.instances)
+    if len(names) < 2:
+        raise LabError("dhcp-rogue needs a second instance to host the rogue server")
+    host = arg or names[1]
+    if host not in st.instances or not st.instances[host].ip:
+        raise LabError(f"dhcp-rogue: {host!r} is not an instance with an address")
+    # The real server is stopped: with both running the winner is random (recipe §7.10).
+    if st.layout == "linux":
+        services.start_multipass_dnsmasq(st, "dns-only")
+    else:
+        services.stop(st, "host-dhcp")
+    services.start_rogue_dhcp(st, host)
+    redhcp(st, exclude=(host,))
+
+
+# ---- routing / NAT / firewall -------------------------------------------------------------------
+
+def nat_removed(st: LabState, arg: str | None) -> None:
+    if st.layout == "linux":
+        _ipt(st, "-t", "nat", "-F", "POSTROUTING")  # only Multipass's rules live there
+    else:
+        nsx(st.host_ns, ["nft", "delete", "table", "ip", "mplab_nat"])
+
+
+def _halves(st: LabState) -> list[str]:
+    return [str(n) for n in ipaddress.ip_network(st.subnet).subnets(prefixlen_diff=1)]
+
+
+def route_hijack(st: LabState, arg: str | None) -> None:
+    for half in _halves(st):  # more specific than the bridge's /24, as a VPN client would add
+        run(["ip", "-n", st.host_ns, "route", "add", half, "via", st.wan_net_ip, "dev", st.uplink])
+
+
+def loss(st: LabState, arg: str | None) -> None:
+    pct = int(arg or 50)
+    if not 0 <= pct <= 100:
+        raise LabError("loss: percentage must be 0..100")
+    _nft(st, f"table inet mplab_loss {{\n"
+             f" chain fw {{ type filter hook forward priority 0; policy accept;\n"
+             f'  oifname "{st.uplink}" numgen random mod 100 < {pct} drop; }}\n'
+             f" chain out {{ type filter hook output priority 0; policy accept;\n"
+             f'  oifname "{st.uplink}" numgen random mod 100 < {pct} drop; }}\n}}\n')
+
+
+def black_hole(st: LabState, arg: str | None) -> None:
+    # Forwarded packets to mp-net are dropped on the way out; the host's own traffic is dropped
+    # on the way back in (an output drop would hand the sender EPERM, which is not silent).
+    dst = f"{{ {st.external_ip}, {st.external_dns}, {st.probe_answer}, {st.wan_net_ip} }}"
+    _nft(st, f"table inet mplab_blackhole {{\n"
+             f" chain fw {{ type filter hook forward priority -10; policy accept; ip daddr {dst} drop; }}\n"
+             f" chain in {{ type filter hook input priority -10; policy accept; ip saddr {dst} drop; }}\n}}\n")
+
+
+def bridge_down(st: LabState, arg: str | None) -> None:
+    run(["ip", "-n", st.host_ns, "link", "set", st.bridge, "down"])
+
+
+def ip_forward_off(st: LabState, arg: str | None) -> None:
+    nsx(st.host_ns, ["sysctl", "-qw", "net.ipv4.ip_forward=0"])
+
+
+def forward_drop(st: LabState, arg: str | None) -> None:
+    """Docker's pattern: FORWARD policy DROP, and Multipass's FORWARD ACCEPT rules gone."""
+    _ipt(st, "-P", "FORWARD", "DROP")
+    for line in nsx(st.host_ns, ["iptables", "-w", "-S", "FORWARD"]).stdout.splitlines():
+        if line.startswith("-A FORWARD") and "-j ACCEPT" in line:
+            _ipt(st, "-D", *shlex.split(line)[1:])
+
+
+def dhcp_blocked(st: LabState, arg: str | None) -> None:
+    """A ufw/firewalld-style drop of DHCP on the bridge, ahead of Multipass's ACCEPT."""
+    _ipt(st, "-I", "INPUT", "1", "-i", st.bridge, "-p", "udp", "--dport", "67", "-j", "DROP")
+    redhcp(st)
+
+
+def dnsmasq_killed(st: LabState, arg: str | None) -> None:
+    services.stop(st, "dnsmasq")
+    redhcp(st)
+
+
+def port53_squat(st: LabState, arg: str | None) -> None:
+    services.stop(st, "dnsmasq")
+    services.start_squatter(st, "squat53", "named", st.gateway, 53)
+    _expect_fail(st, services.start_multipass_dnsmasq)
+    redhcp(st)
+
+
+def port67_squat(st: LabState, arg: str | None) -> None:
+    services.stop(st, "dnsmasq")
+    services.start_squatter(st, "squat67", "dhcpd", st.gateway, 67)
+    _expect_fail(st, services.start_multipass_dnsmasq)
+    redhcp(st)
+
+
+# ---- ARP ---------------------------------------------------------------------------------------------
+
+def add_alias(st: LabState, instance: str, ip: str, prefix: int = 24) -> None:
+    """Add an extra IPv4 on an instance's eth0 (recorded; heal removes it)."""
+    inst = st.instances[instance]
+    nsx(inst.netns, ["ip", "addr", "add", f"{ip}/{prefix}", "dev", "eth0"])
+    st.aliases.setdefault(instance, []).append(f"{ip}/{prefix}")
+
+
+def remove_alias(st: LabState, instance: str, ip: str) -> None:
+    inst = st.instances[instance]
+    for a in list(st.aliases.get(instance, [])):
+        if a.split("/")[0] == ip:
+            nsx(inst.netns, ["ip", "addr", "del", a, "dev", "eth0"], check=False)
+            st.aliases[instance].remove(a)
+
+
+def arp_filter(st: LabState, arg: str | None) -> None:
+    """vmnet-like: the bridge passes ARP replies only from the IP DHCP assigned to each port."""
+    alias = arg or f"{st.subnet_prefix}.200"
+    if ipaddress.ip_address(alias) not in ipaddress.ip_network(st.subnet):
+        raise LabError(f"arp-filter: {alias} is not in {st.subnet}")
+    rules = [f'iifname "{i.host_port}" arp operation reply arp saddr ip != {i.ip} drop;'
+             for i in st.instances.values() if i.ip and i.state != "Deleted"]
+    body = " ".join(rules)
+    _nft(st, f"table bridge mplab_arp {{\n"
+             f" chain in {{ type filter hook input priority 0; policy accept; {body} }}\n"
+             f" chain fw {{ type filter hook forward priority 0; policy accept; {body} }}\n}}\n")
+    add_alias(st, st.primary, alias)
+    flush_neigh(st)
+
+
+def flush_neigh(st: LabState) -> None:
+    for ns in ns_list():
+        if topology.is_lab_ns(ns):
+            nsx(ns, ["ip", "neigh", "flush", "all"], check=False)
+
+
+FAULTS: dict[str, Fault] = {f.name: f for f in [
+    Fault("dns-stop", BOTH, "gateway DNS stopped (linux: dnsmasq restarted with --port=0, DHCP stays)", dns_stop),
+    Fault("dns-squat", BOTH, "dnscrypt-proxy holds 0.0.0.0:53 udp+tcp; the real DNS cannot start "
+          "(linux: the single dnsmasq dies, so DHCP goes too)", dns_squat),
+    Fault("dns-intercept", BOTH, "the upstream DNS answers 198.18.0.42 for every name", dns_intercept),
+    Fault("dhcp-stop", BOTH, "DHCP server stopped (linux: dnsmasq without --dhcp-range, DNS stays)", dhcp_stop),
+    Fault("dhcp-squat", BOTH, "dhcpd holds 0.0.0.0:67; the real DHCP server cannot start", dhcp_squat),
+    Fault("dhcp-rogue", BOTH, "real DHCP stopped; a rogue dnsmasq in another instance offers "
+          ".150-.160 with router/DNS .99", dhcp_rogue, "rogue host instance (default: 2nd)"),
+    Fault("nat-removed", BOTH, "masquerade rules removed", nat_removed),
+    Fault("route-hijack", BOTH, "instance subnet routed out of the uplink in two /25s (VPN-style)", route_hijack),
+    Fault("arp-filter", BOTH, "bridge drops ARP replies from any IP but the DHCP one; alias .200 on "
+          "the first instance", arp_filter, "alias IP (default x.x.x.200)"),
+    Fault("loss", BOTH, "random drop towards the fake internet (nft numgen)", loss, "percent (default 50)"),
+    Fault("black-hole", BOTH, "all traffic to mp-net's addresses silently dropped", black_hole),
+    Fault("bridge-down", BOTH, "ip link set <bridge> down", bridge_down),
+    Fault("ip-forward-off", BOTH, "net.ipv4.ip_forward=0 in mp-host", ip_forward_off),
+    Fault("dnsmasq-killed", LINUX, "Multipass's dnsmasq killed (no DHCP, no DNS)", dnsmasq_killed),
+    Fault("port53-squat", LINUX, "named holds <gateway>:53 before dnsmasq restarts; dnsmasq dies", port53_squat),
+    Fault("port67-squat", LINUX, "dhcpd holds <gateway>:67 before dnsmasq restarts; dnsmasq dies", port67_squat),
+    Fault("forward-drop", LINUX, "FORWARD policy DROP, Multipass's FORWARD ACCEPTs removed (Docker)", forward_drop),
+    Fault("dhcp-blocked", LINUX, "INPUT drop of udp/67 on the bridge before Multipass's ACCEPT (ufw)", dhcp_blocked),
+]}
+
+
+def validate(st: LabState, name: str) -> Fault:
+    """The fault, or a clear error if it is unknown, already active or wrong for the layout."""
+    f = FAULTS.get(name)
+    if f is None:
+        raise LabError(f"unknown fault {name!r}; known: {', '.join(FAULTS)}")
+    if st.layout not in f.layouts:
+        raise LabError(f"fault {name!r} makes no sense in the {st.layout} layout (only: {', '.join(f.layouts)})")
+    if name in st.faults:
+        raise LabError(f"fault {name!r} is already active; heal first")
+    return f
+
+
+def apply(st: LabState, name: str, arg: str | None = None) -> None:
+    """Apply one fault for real."""
+    validate(st, name).apply(st, arg)
+    st.faults.append(name)
+
+
+def heal(st: LabState) -> None:
+    """Revert every fault: back to the state `up` left (same leases, same rules)."""
+    for label in current_pids(st.root):
+        if label in SQUATTERS or label == "rogue-dhcp":
+            services.stop(st, label)
+    topology.apply_firewall(st)
+    for half in _halves(st):
+        run(["ip", "-n", st.host_ns, "route", "del", half], check=False)
+    run(["ip", "-n", st.host_ns, "link", "set", st.bridge, "up"])
+    run(["ip", "-n", st.host_ns, "route", "replace", "default", "via", st.wan_net_ip, "dev", st.uplink])
+    nsx(st.host_ns, ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+    if "dns-intercept" in st.faults or not services.alive(st, "net-dns"):
+        services.start_net_dns(st)
+    # Any fault may leave the gateway DNS with stale pending forwards (dnsmasq folds an
+    # identical query into one still in flight), so it restarts fresh after every fault.
+    if st.layout == "linux":
+        if st.faults or not services.alive(st, "dnsmasq"):
+            services.start_multipass_dnsmasq(st)
+    else:
+        if st.faults or not services.alive(st, "host-dns"):
+            services.start_host_dns(st)
+        if not services.alive(st, "host-dhcp"):
+            services.start_host_dhcp(st)
+    for inst, addrs in list(st.aliases.items()):
+        for a in list(addrs):
+            if inst in st.instances:
+                remove_alias(st, inst, a.split("/")[0])
+    st.aliases = {}
+    live = [i for i in st.instances.values() if i.state != "Deleted"]
+    if any(i.ip is None or i.dhcp_server != st.gateway or i.state != "Running" for i in live):
+        redhcp(st, tries=services.DHCP_TRIES)   # only when a lease is missing or came from elsewhere
+    flush_neigh(st)
+    st.faults = []
