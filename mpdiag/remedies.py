@@ -100,7 +100,7 @@ _ALL = [
     _r("macos.vmnet.subnet_range", "Put Shared_Net_Address back inside 192.168",
        "Multipass expects the vmnet subnet inside 192.168.0.0/16; edit the plist value back inside it.",
        GENERIC,
-       "sudo defaults write /Library/Preferences/SystemConfiguration/com.apple.vmnet.plist Shared_Net_Address -string 192.168.64.1"),
+       "sudo defaults write /Library/Preferences/SystemConfiguration/com.apple.vmnet.plist Shared_Net_Address -string {suggested_address}"),
     _r("macos.vmnet.leases", "Edit or delete the DHCP leases file to really revert the subnet",
        "The DHCP server derives the subnet from the last lease in /var/db/dhcpd_leases and rewrites "
        "Shared_Net_Address to match, so a changed subnet comes back until the lease is gone.",
@@ -204,9 +204,9 @@ _ALL = [
     # --- Windows ----------------------------------------------------------------------
     _r("windows.switch.reset", "Reset the Default Switch",
        "The Hyper-V Default Switch is missing or broken; remove its network sharing and reboot: Hyper-V "
-       "recreates it.",
+       "recreates it. (Its name is localized: the command names it as this Windows does.)",
        WIN_SWITCH,
-       'Get-HNSNetwork | ? Name -Like "Default Switch" | Remove-HNSNetwork',
+       'Get-HNSNetwork | ? Name -Like "{switch_name}" | Remove-HNSNetwork',
        "Restart-Computer"),
     _r("windows.ics.start", "Start Internet Connection Sharing",
        "The SharedAccess service serves DHCP and DNS to the Default Switch.",

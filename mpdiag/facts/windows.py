@@ -30,6 +30,7 @@ __all__ = [
     "find_default_switch",
     "default_switch_network",
     "default_switch_networks",
+    "default_switch_claimants",
     "hns_subnets",
     "adapter_ipv4",
     "non_defender_antivirus",
@@ -63,6 +64,29 @@ def default_switch_networks(hns: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return by_id
     return [n for n in hns if isinstance(n, dict)
             and str(prop(n, "Name", "")).strip().lower() == DEFAULT_SWITCH_NAME.lower()]
+
+
+def default_switch_claimants(hns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every HNS network that claims to be the Default Switch: the one with its ID, plus
+    any other with that network's (possibly localized) name and type - the duplicate a
+    broken Default Switch leaves behind. Without an ID match: the ones named
+    `Default Switch`. A user's own switch with another name (or type) is never counted."""
+    by_id = [n for n in hns if isinstance(n, dict) and _id_of(n) == DEFAULT_SWITCH_ID]
+    if not by_id:
+        return default_switch_networks(hns)
+    name = str(prop(by_id[0], "Name", "")).strip().lower()
+    kind = str(prop(by_id[0], "Type", "")).strip().lower()
+    out = list(by_id)
+    for n in hns:
+        if not isinstance(n, dict) or n in out or not name:
+            continue
+        if str(prop(n, "Name", "")).strip().lower() != name:
+            continue
+        other_kind = str(prop(n, "Type", "")).strip().lower()
+        if kind and other_kind and other_kind != kind:
+            continue
+        out.append(n)
+    return out
 
 
 def default_switch_network(hns: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -1,0 +1,151 @@
+"""Windows host probes (names per design.md; stable once released).
+
+Every PowerShell probe runs as one argv: `powershell -NoProfile -NonInteractive
+-Command "<cmdlet> | ConvertTo-Json [-Depth N]"` (no shell string is built from
+anything a probe printed). When the cmdlet fails, PowerShell writes an error record
+to stderr and exits 1, so the probe layer reports an error (the check's outcome is
+*error*, with the record's text). Checks that can tell "not applicable" or "not
+there" from a broken tool - SecurityCenter2's `Invalid namespace` on Windows Server
+(skip), `Get-NetIPAddress`/`Get-Service` finding nothing (the problem itself: fail) -
+first look at the raw result with :func:`powershell_error`, then read the probe as
+usual. That keeps the parsers pure (text in, data or ParseError out) and every other
+failure an error.
+
+Deviations from design.md's table, on purpose:
+- `default_switch_ip` finds the adapter through the switch's fixed Id, not the
+  literal alias `vEthernet (Default Switch)`: the switch name (and so the adapter's
+  alias) is localized (`vEthernet (Standardswitch)` on a German Windows).
+- `hosts_ics` runs `cmd /d /c if exist <file> (type <file>) else (exit /b 3)`:
+  byte for byte like `type`, and a missing file is exit code 3 (no entries), told
+  apart from an unreadable one (exit 1: error).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from mpdiag.errors import NeedsPrivilege, ParseError
+from mpdiag.facts.windows import DEFAULT_SWITCH_ID
+from mpdiag.parse.bcdedit import is_access_denied, parse_bcdedit
+from mpdiag.parse.powershell import PowerShellError, parse_json_objects, prop, ps_bool
+from mpdiag.probes import Probe, register
+from mpdiag.runner import CommandResult
+
+WINDOWS = frozenset({"windows"})
+HOSTS_ICS = r"C:\Windows\System32\drivers\etc\hosts.ics"
+HOSTS_ICS_ABSENT_RC = 3
+MULTIPASSD_PORT = 50051
+POWERSHELL = ("powershell", "-NoProfile", "-NonInteractive", "-Command")
+
+# The adapter of the switch with the Default Switch's Id, whatever its localized name.
+_DEFAULT_SWITCH_IP = (
+    "Get-NetIPAddress -InterfaceAlias ('vEthernet (' + (Get-VMSwitch -Id "
+    f"{DEFAULT_SWITCH_ID.upper()}).Name + ')') -AddressFamily IPv4 | ConvertTo-Json"
+)
+
+
+def _ps(name: str, script: str, parse: Any = "mpdiag.parse.powershell:parse_json_objects", **kw) -> Probe:
+    return Probe(name, WINDOWS, parse, (*POWERSHELL, script), **kw)
+
+
+def parse_hypervisor_present(text: str) -> bool:
+    """`Select-Object HypervisorPresent | ConvertTo-Json` -> the boolean."""
+    objs = parse_json_objects(text)
+    if len(objs) != 1:
+        raise ParseError(f"expected one Win32_ComputerSystem object, got {len(objs)}", text)
+    value = ps_bool(prop(objs[0], "HypervisorPresent"))
+    if value is None:
+        raise ParseError("Win32_ComputerSystem without a HypervisorPresent boolean", text)
+    return value
+
+
+def parse_bcdedit_probe(text: str) -> dict[str, str]:
+    """bcdedit's {current} entry; "Access is denied" means the prompt is not elevated."""
+    if is_access_denied(text):
+        raise NeedsPrivilege(ELEVATE)
+    return parse_bcdedit(text)
+
+
+ELEVATE = ("bcdedit needs an elevated prompt: run the terminal as Administrator "
+           "(right-click > Run as administrator), then pytest again")
+
+
+def powershell_error(res: CommandResult) -> PowerShellError | None:
+    """The PowerShell error record a probe printed instead of data, or None.
+
+    Looks at stdout first (a bundle made with `2>&1` holds the record there), then,
+    when stdout holds no data, at stderr (where powershell.exe writes it, exit 1).
+    """
+    if res.timed_out:
+        return None
+    out = res.text
+    if out.strip():
+        try:
+            parse_json_objects(out)
+        except PowerShellError as exc:
+            return exc
+        except ParseError:
+            return None
+        return None
+    err = res.error_text
+    if not err:
+        return None
+    try:
+        parse_json_objects(err)
+    except PowerShellError as exc:
+        return exc
+    except ParseError:
+        return None
+    return None
+
+
+def bcdedit_denied(res: CommandResult) -> bool:
+    """bcdedit refused to open the boot store (not elevated), on stdout or stderr."""
+    return res.rc != 0 and is_access_denied(f"{res.text}\n{res.error_text}")
+
+
+def hosts_ics_absent(res: CommandResult) -> bool:
+    """The hosts_ics probe found no file (Windows creates it on the first ICS lease)."""
+    return res.rc == HOSTS_ICS_ABSENT_RC
+
+
+def default_switch_address(session: Any) -> ipaddress.IPv4Interface | None:
+    """The Default Switch adapter's usable IPv4 (gateway of the instances, with its
+    prefix: the Windows subnet), or None when there is none (link-local 169.254/16
+    means ICS never configured it). Raises what `session.get` raises."""
+    from mpdiag.facts.windows import adapter_ipv4
+
+    for address in adapter_ipv4(session.get("default_switch_ip")):
+        if not address.ip.is_link_local:
+            return address
+    return None
+
+
+register(
+    _ps("vm_switches", "Get-VMSwitch | ConvertTo-Json -Depth 3",
+        description="Hyper-V switches (the Default Switch is found by its Id)"),
+    _ps("hns_networks", "Get-HNSNetwork | ConvertTo-Json -Depth 4",
+        description="HNS networks, their subnets and gateways"),
+    _ps("default_switch_ip", _DEFAULT_SWITCH_IP,
+        description="IPv4 of the Default Switch's vEthernet adapter (found by the switch Id)"),
+    _ps("ics_service", "Get-Service SharedAccess | ConvertTo-Json",
+        description="the Internet Connection Sharing service"),
+    _ps("antivirus",
+        "Get-CimInstance -Namespace root/SecurityCenter2 -ClassName AntiVirusProduct | ConvertTo-Json",
+        description="anti-virus products registered with the Security Center"),
+    _ps("hypervisor_present",
+        "Get-CimInstance Win32_ComputerSystem | Select-Object HypervisorPresent | ConvertTo-Json",
+        parse=parse_hypervisor_present, description="is the hypervisor running"),
+    Probe("hosts_ics", WINDOWS, "mpdiag.parse.hosts_ics:parse_hosts_ics",
+          ("cmd", "/d", "/c", f"if exist {HOSTS_ICS} (type {HOSTS_ICS}) else (exit /b {HOSTS_ICS_ABSENT_RC})"),
+          data_rcs=frozenset({0, HOSTS_ICS_ABSENT_RC}),
+          description="ICS's name -> address file (exit 3: absent)"),
+    Probe("excluded_ports", WINDOWS, "mpdiag.parse.netsh:parse_excluded_port_ranges",
+          ("netsh", "interface", "ipv4", "show", "excludedportrange", "protocol=tcp"),
+          description="TCP port ranges reserved by Hyper-V/WinNAT"),
+    Probe("portproxy", WINDOWS, "mpdiag.parse.netsh:parse_portproxy",
+          ("netsh", "interface", "portproxy", "show", "all"), description="port proxy rules"),
+    Probe("bcdedit", WINDOWS, parse_bcdedit_probe, ("bcdedit", "/enum", "{current}"), privileged=True,
+          description="boot entry: hypervisorlaunchtype (needs Administrator)"),
+)

@@ -1,0 +1,81 @@
+"""Internet Connection Sharing: the service, and its hosts.ics name file.
+
+Multipass reaches a Hyper-V instance as `<name>.mshome.net`, which ICS resolves from
+C:\\Windows\\System32\\drivers\\etc\\hosts.ics. A missing file holds no entries (Windows
+creates it with the first lease).
+"""
+
+import pytest
+
+from mpdiag.parse.hosts_ics import duplicates
+from mpdiag.parse.powershell import prop, service_status_name
+from mpdiag.probes.windows import hosts_ics_absent, powershell_error
+
+
+@pytest.mark.check("windows.ics.service")
+def test_ics_service_running(check, hyperv):
+    err = powershell_error(check.result("ics_service"))
+    if err is not None and err.is_not_found:
+        check.fail(f"there is no SharedAccess service ({err.message})")
+    services = check.probe("ics_service")
+    if not services:
+        check.error("Get-Service SharedAccess printed nothing")
+    svc = services[0]
+    status = service_status_name(prop(svc, "Status")) or str(prop(svc, "Status"))
+    if status != "Running":
+        check.fail(f"the Internet Connection Sharing service (SharedAccess) is {status}: the Default Switch gets "
+                   "no DHCP and no DNS")
+
+
+@pytest.mark.check("windows.ics.hosts_single_entry")
+def test_hosts_ics_one_entry_per_instance(check, hyperv):
+    hosts = check.probe("hosts_ics")
+    dups = duplicates(hosts)
+    if dups:
+        parts = []
+        for name, entries in dups.items():
+            lines = ", ".join(f"line {e.line_no} ({e.ip})" for e in entries)
+            parts.append(f"{name} has {len(entries)} entries: {lines}; keep line {entries[0].line_no}")
+        first_name, first = next(iter(dups.items()))
+        check.fail("hosts.ics: " + "; ".join(parts), instance=first_name,
+                   lines="lines " + ", ".join(str(e.line_no) for e in first[1:]))
+
+
+@pytest.mark.check("windows.ics.hosts_matches_instance")
+def test_hosts_ics_matches_multipass(check, hyperv, instances):
+    hosts = check.probe("hosts_ics")
+    running = [i for i in instances if i.running]
+    if not running:
+        check.skip("no instance is Running: nothing to compare hosts.ics with")
+    if hosts_ics_absent(check.result("hosts_ics")):
+        check.skip(f"hosts.ics does not exist, while {', '.join(i.name for i in running)} run(s): "
+                   "nothing to compare (see instance.state.running_with_ip)")
+    compared, stale, unknown = [], [], []
+    for inst in running:
+        entries = hosts.by_instance(inst.name)
+        if not entries:
+            continue
+        if not inst.ipv4:
+            unknown.append(f"{inst.name} (hosts.ics line {entries[0].line_no}: {entries[0].ip})")
+            continue
+        compared.append(inst.name)
+        if entries[0].ip != inst.ipv4[0]:
+            stale.append((inst, entries[0]))
+    if stale:
+        inst, entry = stale[0]
+        found = "; ".join(f"hosts.ics line {e.line_no} says {i.name} is {e.ip}, Multipass says {i.ipv4[0]}"
+                          for i, e in stale)
+        check.fail(found, instance=inst.name, ics_ip=entry.ip, mp_ip=inst.ipv4[0])
+    if not compared:
+        why = f"Multipass shows no IPv4 for {', '.join(unknown)}" if unknown else \
+            f"no Running instance ({', '.join(i.name for i in running)}) has a hosts.ics entry"
+        check.skip(f"nothing to compare: {why}")
+
+
+@pytest.mark.check("windows.ics.hosts_not_corrupted")
+def test_hosts_ics_well_formed(check, hyperv):
+    hosts = check.probe("hosts_ics")
+    if hosts.malformed:
+        lines = "; ".join(f"line {no}: {text.strip()!r}" for no, text in hosts.malformed)
+        check.fail(f"hosts.ics has {len(hosts.malformed)} malformed line(s), fragments Windows left when it "
+                   f"rewrote the file in place: {lines}")

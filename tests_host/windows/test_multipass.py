@@ -1,0 +1,40 @@
+"""Multipass itself on Windows: the daemon answers, the driver is Hyper-V, its port is free."""
+
+import pytest
+
+from mpdiag.parse.multipass import cli_failure
+from mpdiag.parse.netsh import range_containing
+from mpdiag.probes.windows import MULTIPASSD_PORT
+
+
+@pytest.mark.check("windows.multipass.daemon")
+def test_daemon_answers(check):
+    version = check.probe("multipass_version")
+    if version.daemon is None:
+        check.fail(f"`multipass version` printed only the client ({version.client}): multipassd did not answer "
+                   f"on localhost:{MULTIPASSD_PORT}")
+
+
+@pytest.mark.check("windows.multipass.driver")
+def test_driver_is_hyperv(check):
+    res = check.result("multipass_driver")
+    failure = cli_failure(res.error_text)
+    if res.rc != 0 and failure and "cannot connect" in failure[1]:
+        check.skip(f"`multipass get local.driver` failed ({failure[1]}): the daemon is down, "
+                   "see windows.multipass.daemon")
+    driver = check.probe("multipass_driver")
+    check.session.facts["driver"] = driver
+    if driver != "hyperv":
+        check.skip(f"driver is {driver}: the Hyper-V checks of the guide (Default Switch, ICS, hosts.ics, "
+                   "hypervisor) do not apply and are skipped (informational)")
+
+
+@pytest.mark.check("windows.multipass.port_not_excluded")
+def test_daemon_port_not_excluded(check):
+    ranges = check.probe("excluded_ports")
+    found = range_containing(ranges, MULTIPASSD_PORT)
+    if found:
+        span = f"{found[0]}-{found[1]}"
+        check.fail(f"TCP port {MULTIPASSD_PORT} (multipassd's address localhost:{MULTIPASSD_PORT}) lies in the "
+                   f"excluded port range {span}: Windows will not let the daemon listen there",
+                   range=span)
