@@ -257,14 +257,17 @@ _ALL = [
        "(another dnsmasq, libvirt, systemd-resolved on 0.0.0.0).",
        LAUNCH_GUIDE, "sudo ss -lunp 'sport = :{port}'", "sudo kill {pid}  # or stop its service"),
     _r("linux.forward", "Accept the bridge's traffic in the FORWARD chain",
-       "FORWARD's policy is DROP (Docker sets it) and Multipass's ACCEPT rules for {bridge} are missing, so "
-       "instances have no internet. Restart multipassd after Docker, or add Docker's documented exception.",
+       "The FORWARD chain drops {bridge}'s traffic: Multipass's ACCEPT rules for {bridge} are missing or come "
+       "too late (Docker sets FORWARD's policy to DROP and puts its own chains first, possibly on the other "
+       "iptables backend), so instances have no internet. Restart multipassd after Docker, or add Docker's "
+       "documented exception.",
        ISSUES + "2477",
        "sudo snap restart multipass",
        "sudo iptables -I DOCKER-USER -i {bridge} -j ACCEPT",
        "sudo iptables -I DOCKER-USER -o {bridge} -j ACCEPT"),
     _r("linux.firewall_dhcp", "Let DHCP and DNS through on the bridge",
-       "A firewall rule drops DHCP/DNS on {bridge} before Multipass's ACCEPT rules.",
+       "The host firewall (a rule ahead of Multipass's INPUT ACCEPT rules, ufw, or a firewalld zone) drops "
+       "DHCP/DNS from the instances on {bridge}: let them in on the bridge.",
        ISSUES + "1448",
        "sudo firewall-cmd --zone=trusted --change-interface={bridge} --permanent && sudo systemctl restart firewalld",
        "sudo ufw allow in on {bridge}",

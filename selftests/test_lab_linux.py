@@ -1,0 +1,191 @@
+"""The Linux host checks against the lab's Linux host, for real: the linux layout's
+`mp-host` namespace is a Multipass QEMU host (bridge mpqemubr0, Multipass's dnsmasq,
+its iptables rules); the real suite runs *inside* it (`ip netns exec mp-host ...`)
+with the `multipass` stand-in first on PATH.
+
+Healthy: every linux.* host check passes. Each Linux-host fault fails exactly its
+checks, with the remedy, and the triage names the right class. The lab is healed
+between faults and always torn down.
+
+Set MPDIAG_RECORD_LINUX=DIR to also record one bundle per case into DIR/<case>
+(`-m "linux and host" --record`): that is how scenarios/linux/ was made.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mpdiag import catalog
+from selftests.suite import ROOT, SuiteRun
+
+pytestmark = pytest.mark.lab
+
+LINUX_IDS = sorted(c.id for c in catalog.CHECKS if c.platform == "linux")
+HOST_NS = "mp-host"
+
+# fault -> the linux.* checks it must fail (all others pass), and the triage's class
+FAULTS: dict[str, tuple[set[str], str]] = {
+    "bridge-down": ({"linux.bridge.up"}, "generic"),
+    "dnsmasq-killed": ({"linux.dnsmasq.serving"}, "generic"),
+    # the squatter is the cause (ports.exclusive names it); dnsmasq died of it (dnsmasq.serving)
+    "port53-squat": ({"linux.dnsmasq.serving", "linux.ports.exclusive"}, "generic"),
+    "port67-squat": ({"linux.dnsmasq.serving", "linux.ports.exclusive"}, "generic"),
+    "forward-drop": ({"linux.firewall.forward"}, "routing"),
+    "dhcp-blocked": ({"linux.firewall.dhcp_allowed"}, "generic"),
+    "ip-forward-off": ({"linux.sysctl.ip_forward"}, "dns"),
+}
+# what each failure message must name (evidence), besides the check ID and remedy commands
+EVIDENCE = {
+    "bridge-down": {"linux.bridge.up": ["mpqemubr0", "is DOWN"]},
+    "dnsmasq-killed": {"linux.dnsmasq.serving": ["no dnsmasq is bound to mpqemubr0 (10.97.23.1)"]},
+    "port53-squat": {"linux.ports.exclusive": ["named (pid", "10.97.23.1:53"]},
+    "port67-squat": {"linux.ports.exclusive": ["dhcpd (pid", "10.97.23.1:67"]},
+    "forward-drop": {"linux.firewall.forward": ["policy DROP", "REJECT", "mpqemubr0"]},
+    "dhcp-blocked": {"linux.firewall.dhcp_allowed": ["--dport 67 -j DROP", "mpqemubr0"]},
+    "ip-forward-off": {"linux.sysctl.ip_forward": ["net.ipv4.ip_forward is 0"]},
+}
+
+
+def netns_argv(ns: str, argv: list[str], env: dict[str, str] | None = None) -> list[str]:
+    """argv run inside network namespace ns (`ip netns exec` execs in place; env via `env`)."""
+    prefix = ["ip", "netns", "exec", ns]
+    if env:
+        prefix += ["env", *(f"{k}={v}" for k, v in env.items())]
+    return prefix + list(argv)
+
+
+def lab_env(lab) -> dict[str, str]:
+    """The stand-in first on PATH, the lab's state and Multipass data dir (multipass_subnet)."""
+    st = lab.state
+    return {"PATH": f"{st.bin_dir}:{os.environ.get('PATH', '/usr/sbin:/usr/bin:/sbin:/bin')}",
+            "LAB_STATE": str(Path(st.state_dir).resolve()),
+            "MPDIAG_MULTIPASS_DATA": str(Path(st.state_dir, "data").resolve())}
+
+
+def lab_options(lab) -> list[str]:
+    """The lab's fake internet for the instance checks (no 1.1.1.1 in the lab)."""
+    st = lab.state
+    return ["--external-ip", st.external_ip, "--external-dns", st.external_dns, "--probe-name", st.probe_name]
+
+
+def run_suite_in(lab, *args: str, reports: Path, ns: str = HOST_NS, timeout: float = 300) -> SuiteRun:
+    """The real suite (`python -m pytest` at the project root) inside a lab namespace."""
+    reports.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--reports={reports}",
+            f"--junitxml={reports / 'junit.xml'}", *lab_options(lab), *args]
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
+    proc = subprocess.run(netns_argv(ns, argv, lab_env(lab)), cwd=ROOT, capture_output=True, text=True,
+                          env=env, timeout=timeout)
+    return SuiteRun(proc.returncode, proc.stdout, proc.stderr, reports)
+
+
+def lab_in_use(handle) -> str | None:
+    """Why another lab is in the way (its namespaces or state exist), or None. Never tear
+    down a lab this test did not build: someone else may be using it."""
+    from lab.netns import ns_list
+    from lab.state import load_state
+    from lab.topology import is_lab_ns
+
+    if load_state(handle.state_dir) is not None:
+        return f"a lab is already up ({handle.state_dir}): someone is using it; `python -m lab down` first"
+    taken = [n for n in ns_list() if is_lab_ns(n)]
+    if taken:
+        return f"lab namespaces already exist ({' '.join(taken)}): another lab is in use"
+    return None
+
+
+@pytest.fixture(scope="module")
+def lab():
+    if os.geteuid() != 0:
+        pytest.skip("the lab needs root")
+    try:
+        from lab import Lab
+        from lab.testing import unavailable_reason
+    except ImportError as exc:  # pragma: no cover - the lab package is part of the tree
+        pytest.skip(f"the lab package is not importable: {exc}")
+    why = unavailable_reason()
+    if why:
+        pytest.skip(why)
+    handle = Lab()
+    busy = lab_in_use(handle)
+    if busy:
+        pytest.skip(busy)
+    try:
+        handle.up("linux", ["primary", "second"])   # a failed up tears down only what it built
+    except Exception as exc:
+        pytest.skip(f"the linux lab does not come up here: {exc}")
+    try:
+        yield handle
+    finally:
+        handle.down()
+
+
+def _linux(run: SuiteRun) -> dict[str, str]:
+    got = run.outcomes()
+    return {k: v for k, v in got.items() if k.startswith("linux.")}
+
+
+def _record(lab, case: str, failed: set[str], tmp_path: Path) -> None:
+    """With MPDIAG_RECORD_LINUX=DIR: record this case's host probes into DIR/<case> (the
+    Linux host checks only: instance scenarios are recorded separately) with its expected.json."""
+    base = os.environ.get("MPDIAG_RECORD_LINUX")
+    if not base:
+        return
+    dest = Path(base) / case
+    if dest.exists():
+        shutil.rmtree(dest)
+    run_suite_in(lab, "-m", "linux and host", "--record", str(dest), reports=tmp_path / "record")
+    expected = {i: ("failed" if i in failed else "passed") for i in LINUX_IDS}
+    (dest / "expected.json").write_text(json.dumps(expected, indent=2) + "\n")
+    replayed = _linux(run_suite_in(lab, "--replay", str(dest), reports=tmp_path / "replayed"))
+    assert replayed == expected, (case, replayed)
+
+
+def assert_failure_carries_remedy(run: SuiteRun, check_id: str, evidence: list[str]) -> None:
+    rec = run.check(check_id)
+    msg = rec["message"]
+    assert msg.startswith(check_id), msg
+    assert rec["remedy"] and rec["remedy"]["doc"].startswith("https://"), rec
+    for command in rec["remedy"]["commands"]:
+        assert command in msg, (command, msg)
+        assert "<bridge>" not in command and "<pid>" not in command, command
+    for e in evidence:
+        assert e in msg, (e, msg)
+
+
+def test_healthy_lab_passes_every_linux_check(lab, tmp_path):
+    run = run_suite_in(lab, "-m", "linux", reports=tmp_path)
+    got = _linux(run)
+    assert got == {i: "passed" for i in LINUX_IDS}, (got, run.stdout[-3000:], run.stderr[-2000:])
+    assert run.diagnosis["environment"]["subnet"] == lab.state.subnet
+    assert run.diagnosis["triage"] is None or not run.diagnosis["triage"].get("problem_class"), run.diagnosis
+    assert run.rc == 0, run.stdout[-3000:]
+    _record(lab, "healthy", set(), tmp_path)
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_fault_fails_exactly_its_checks(lab, fault, tmp_path):
+    expected_failed, triage_class = FAULTS[fault]
+    lab.heal()
+    lab.fault(fault)
+    try:
+        run = run_suite_in(lab, "-m", "linux", reports=tmp_path)
+        got = _linux(run)
+        expected = {i: ("failed" if i in expected_failed else "passed") for i in LINUX_IDS}
+        assert got == expected, (fault, got, run.stdout[-3000:], run.stderr[-2000:])
+        for check_id in expected_failed:
+            assert_failure_carries_remedy(run, check_id, EVIDENCE[fault].get(check_id, []))
+        triage = run.diagnosis["triage"]
+        assert triage and triage["problem_class"] == triage_class, triage
+        assert triage["check"] in expected_failed, triage
+        assert run.rc == 1
+        _record(lab, fault, expected_failed, tmp_path)
+    finally:
+        lab.heal()
