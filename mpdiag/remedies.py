@@ -172,7 +172,9 @@ _ALL = [
        GENERIC, "multipass list", "multipass restart {instance}"),
     _r("instance.routing", "The host cannot reach the instance: network routing problems",
        "See the routing section: a VPN may route the subnet away from the bridge. On macOS 15+ "
-       "`ssh connection failed: '... No route to host'` also means Local Network privacy.",
+       "`ssh connection failed: '... No route to host'` also means Local Network privacy. An instance "
+       "that cannot reach its own gateway may hold a lease from another DHCP server on the subnet "
+       "(its router is not the host's bridge): stop that server, then restart the instance.",
        ROUTING, "sudo route -nv add -net {subnet} -interface {bridge}  # macOS"),
     _r("instance.no_internet", "The instance cannot reach the internet",
        "No ping to {target}: NAT or the uplink is broken. On macOS, Stealth Mode blocks ICMP: turn it off for "

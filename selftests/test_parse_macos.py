@@ -47,7 +47,8 @@ def corpus(name: str) -> str:
     return decode((CORPUS / f"{name}.txt").read_bytes())
 
 
-CORPUS_FILES = sorted(p.stem for p in CORPUS.glob("*.txt"))
+# multipass_* files are Multipass's own output: selftests/test_parse_multipass.py reads them
+CORPUS_FILES = sorted(p.stem for p in CORPUS.glob("*.txt") if not p.stem.startswith("multipass_"))
 
 
 def test_corpus_is_present_with_sources() -> None:

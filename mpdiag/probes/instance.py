@@ -1,29 +1,87 @@
-"""Probes run inside an instance through `multipass exec` (recorded under instances/<name>/)."""
+"""Probes run inside an instance through `multipass exec` (recorded under instances/<name>/),
+plus the host-side probes the instance checks need (the launch, arping from the bridge).
+
+Time bounds (so a black-holed network fails fast, never near --probe-timeout):
+ping_gateway 3 x 0.3 s + 3 s (long enough for a failed ARP to come back as "Destination Host Unreachable"); ping_external 15 x 0.2 s + 1 s; dig 2 s (one try);
+resolve_name: glibc told `timeout:2 attempts:2` (one A query: `getent ahostsv4`);
+arping 2 s; shell_session 80 % of the probe timeout.
+"""
 
 from __future__ import annotations
 
-from mpdiag.probes import ALL_PLATFORMS, Probe, register
+from mpdiag.errors import ProbeError
+from mpdiag.instances import shell_session
+from mpdiag.probes import ALL_PLATFORMS, REGISTRY, Probe, ProbeContext, register
 
 
 def _i(name: str, parse: str, argv: tuple[str, ...], description: str, rcs=frozenset({0})) -> Probe:
     return Probe(name, ALL_PLATFORMS, parse, argv, instance=True, data_rcs=rcs, description=description)
 
 
-PING_RCS = frozenset({0, 1})  # 1: no reply; still data
-DIG_RCS = frozenset({0, 9, 10})  # 9: no reply from server; 10: refused/unreachable in some builds
+PING_RCS = frozenset({0, 1})  # 1: no reply (or fewer than asked); still data
+DIG_RCS = frozenset({0, 9, 10})  # 9: no reply from server; 10: setup failed (network unreachable)
+GETENT_RCS = frozenset({0, 2})  # 2: the name did not resolve
+ARPING_RCS = frozenset({0, 1})  # 1: no reply
 
-register(
+# Root inside the instance: `multipass exec` runs as ubuntu (sudo -n), the lab runs as root.
+AS_ROOT = 'if [ "$(id -u)" -eq 0 ]; then exec "$@"; fi; exec sudo -n "$@"'
+
+
+def _launch_command(ctx: ProbeContext) -> list[str]:
+    raise ProbeError("multipass_launch is run by the --launch fixture (with --launch-timeout), "
+                     "not as an ordinary probe")
+
+
+INSTANCE_PROBES = (
     _i("ip_addr", "mpdiag.parse.iproute:parse_ip_addr", ("ip", "-j", "-4", "addr"), "the instance's IPv4 addresses"),
     _i("ip_route", "mpdiag.parse.iproute:parse_ip_route", ("ip", "-j", "route"), "the instance's routes"),
-    _i("ping_gateway", "mpdiag.parse.iputils:parse_ping", ("ping", "-c", "3", "-i", "0.3", "-W", "2", "{ip}"),
+    _i("ping_gateway", "mpdiag.parse.iputils:parse_ping", ("ping", "-n", "-c", "3", "-i", "0.3", "-W", "3", "{ip}"),
        "ping the gateway", PING_RCS),
-    _i("ping_external", "mpdiag.parse.iputils:parse_ping", ("ping", "-c", "3", "-i", "0.3", "-W", "2", "{ip}"),
-       "ping an external IP", PING_RCS),
+    _i("ping_external", "mpdiag.parse.iputils:parse_ping",
+       ("ping", "-n", "-c", "15", "-i", "0.2", "-W", "1", "{ip}"),
+       "ping an external IP (15 packets: loss is measured, not guessed)", PING_RCS),
     _i("dig_gateway", "mpdiag.parse.dig:parse_dig", ("dig", "+time=2", "+tries=1", "@{server}", "{name}"),
        "ask the gateway's DNS", DIG_RCS),
     _i("dig_external", "mpdiag.parse.dig:parse_dig", ("dig", "+time=2", "+tries=1", "@{server}", "{name}"),
        "ask an external DNS server", DIG_RCS),
     _i("resolv_conf", "mpdiag.parse.resolver:parse_resolv_conf", ("cat", "/etc/resolv.conf"), "the resolver config"),
-    _i("resolve_name", "mpdiag.parse.resolver:parse_getent_hosts", ("getent", "hosts", "{name}"),
-       "resolve through the instance's own resolver", frozenset({0, 2})),
+    _i("resolve_name", "mpdiag.parse.resolver:parse_getent_hosts",
+       ("env", "RES_OPTIONS=timeout:2 attempts:2", "getent", "ahostsv4", "{name}"),
+       "resolve through the instance's own resolver (glibc, A records)", GETENT_RCS),
+    # Python probe: pexpect drives `multipass shell NAME` (exec `true` where no pty exists).
+    Probe("shell_session", ALL_PLATFORMS, "mpdiag.instances:parse_shell_session",
+          call=shell_session,
+          instance=True, shows="(python) pexpect: multipass shell NAME -> 'ubuntu@NAME:~$ ', exit",
+          description="multipass shell reaches the prompt"),
+    # Actions, only on an instance the suite launched (the ARP check's alias): through the probe
+    # layer so they are recorded and replayed like everything else.
+    _i("alias_add", "mpdiag.parse.text:decode", ("sh", "-c", AS_ROOT, "sh", "ip", "addr", "add", "{cidr}",
+                                                  "dev", "{dev}"),
+       "add an extra IPv4 (launched instances only)"),
+    _i("alias_del", "mpdiag.parse.text:decode", ("sh", "-c", AS_ROOT, "sh", "ip", "addr", "del", "{cidr}",
+                                                  "dev", "{dev}"),
+       "remove the extra IPv4 again (launched instances only)", frozenset({0, 2})),
 )
+
+HOST_PROBES = (
+    Probe("multipass_launch", ALL_PLATFORMS, "mpdiag.parse.text:decode", _launch_command,
+          shows="multipass launch [IMAGE] --name mpdiag-XXXXXX --timeout T  (--launch only)",
+          data_rcs=frozenset({0, 1, 2, 3, 5}), description="the ephemeral instance's launch"),
+    Probe("arping", frozenset({"linux", "macos"}), "mpdiag.parse.iputils:parse_arping",
+          ("arping", "-I", "{iface}", "-c", "2", "-w", "2", "{ip}"), privileged=True, data_rcs=ARPING_RCS,
+          description="does an extra address of the instance answer ARP on the host's bridge"),
+    Probe("arping_assigned", frozenset({"linux", "macos"}), "mpdiag.parse.iputils:parse_arping",
+          ("arping", "-I", "{iface}", "-c", "2", "-w", "2", "{ip}"), privileged=True, data_rcs=ARPING_RCS,
+          description="the same for the instance's assigned address (the control: arping works here)"),
+    Probe("host_ip_addr", frozenset({"linux"}), "mpdiag.parse.iproute:parse_ip_addr", ("ip", "-j", "-4", "addr"),
+          description="the Linux host's IPv4 addresses (finds the bridge facing an instance)"),
+)
+
+
+def _register_new(*probes: Probe) -> None:
+    """Register, leaving a same-named probe another module registered first in place."""
+    register(*(p for p in probes if p.name not in REGISTRY))
+
+
+register(*INSTANCE_PROBES)
+_register_new(*HOST_PROBES)

@@ -40,6 +40,8 @@ register(
        data_rcs=frozenset({0}), description="Shared_Net_Address and mask"),
     _p("dhcpd_leases", "mpdiag.parse.dhcpd_leases:parse_leases", ("cat", LEASES),
        description="bootpd's leases"),
+    _p("multipassd_log", "mpdiag.parse.text:decode", ("tail", "-n", "2000", MULTIPASSD_LOG), privileged=True,
+       description="the end of multipassd's log (known failure signatures)"),
     _p("sw_vers", "mpdiag.parse.sw_vers:parse_sw_vers", ("sw_vers",), description="macOS version"),
     _p("ping_instance_user", "mpdiag.parse.iputils:parse_ping", ("ping", "-c", "1", "-t", "2", "{ip}"),
        data_rcs=frozenset({0, 1, 2, 68}), description="the instance, pinged as the user (Local Network privacy)"),

@@ -1,0 +1,200 @@
+"""The real suite, end to end, against the network lab: every fault must make exactly the
+expected in-instance checks fail, with their remedies, and the triage name the right class.
+
+Runs as root only (skipped otherwise, or when the lab cannot run or another lab is up). The lab
+goes up once per layout (module-scoped, parametrized: pytest groups the tests by layout) and is
+healed between faults (heal re-runs DHCP where a lease is missing or came from elsewhere).
+Pytest runs inside `mp-host`, with the lab's `multipass` stand-in first on PATH:
+
+    ip netns exec mp-host env PATH=<lab/bin>:$PATH python -m pytest tests_instance --instance primary
+        --external-ip 198.51.100.1 --external-dns 198.51.100.53 --reports <tmp> [--launch]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from mpdiag import catalog
+from selftests.suite import ROOT
+
+pytestmark = pytest.mark.lab
+
+LAB_STATE = "/run/mp-lab-e2e"
+LAYOUTS = ("linux", "macos")
+FAST = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": "/tmp/mpdiag-pycache"}
+BASE_ARGS = ("tests_instance", "-p", "no:hypothesispytest", "--instance", "primary",
+             "--external-ip", "198.51.100.1", "--external-dns", "198.51.100.53")
+
+G, R, D, A = "generic", "routing", "dns", "arp"
+STATE, LAUNCH, SHELL = "instance.state.running_with_ip", "instance.launch.gets_ip", "instance.shell.reachable"
+PING_GW, PING_EXT = "instance.net.ping_gateway", "instance.net.ping_external"
+DNS_GW, DNS_EXT, RESOLVER = "instance.dns.gateway", "instance.dns.external", "instance.dns.resolver"
+SANE, ARP = "instance.dns.answers_sane", "instance.arp.extra_ips"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One lab scenario: the fault (None: healthy), the suite's extra args, what must fail,
+    the triage class, and the wall-time budget of the diagnosis (lab setup excluded)."""
+
+    name: str
+    fault: str | None
+    fails: frozenset[str]
+    triage: str | None
+    args: tuple[str, ...] = ()
+    budget_s: float = 15.0
+    passes: frozenset[str] = field(default_factory=frozenset)  # must pass (not merely not fail)
+    retries: int = 0  # random faults (loss): a rerun is allowed once
+
+
+def case(name, fault, fails, triage, *args, budget=15.0, passes=(), retries=0) -> Case:
+    return Case(name, fault, frozenset(fails), triage, tuple(args), budget, frozenset(passes), retries)
+
+
+ALL_BUT_LAUNCH_ARP = {STATE, SHELL, PING_GW, PING_EXT, DNS_GW, DNS_EXT, RESOLVER, SANE}
+COMMON = [
+    case("healthy", None, set(), None, budget=8.0, passes=ALL_BUT_LAUNCH_ARP),
+    case("healthy-launch", None, set(), None, "--launch", budget=12.0,
+         passes=ALL_BUT_LAUNCH_ARP | {LAUNCH, ARP}),
+    case("dns-stop", "dns-stop", {DNS_GW, RESOLVER}, D, passes={PING_EXT, DNS_EXT}),
+    case("dhcp-stop", "dhcp-stop", {STATE}, G),
+    case("dhcp-stop-launch", "dhcp-stop", {LAUNCH}, G, "--launch"),
+    case("dhcp-squat", "dhcp-squat", {STATE}, G),
+    case("dhcp-rogue", "dhcp-rogue", {PING_GW}, R),
+    case("nat-removed", "nat-removed", {PING_EXT}, D, passes={PING_GW, DNS_GW}),
+    case("route-hijack", "route-hijack", {SHELL}, R, passes={STATE}),
+    case("arp-filter", "arp-filter", {ARP}, A, passes=ALL_BUT_LAUNCH_ARP),
+    case("loss", "loss", {PING_EXT}, D, passes={PING_GW}, retries=1),
+    case("black-hole", "black-hole", {PING_EXT}, D, budget=20.0, passes={PING_GW}),
+    case("dns-intercept", "dns-intercept", {SANE}, D, passes={DNS_GW, DNS_EXT, RESOLVER}),
+]
+# Multipass on Linux has ONE dnsmasq for DHCP and DNS: when a squatter holds :53 it dies, and DHCP with it.
+BY_LAYOUT = {
+    "linux": [*COMMON, case("dns-squat", "dns-squat", {STATE}, G)],
+    "macos": [*COMMON, case("dns-squat", "dns-squat", {DNS_GW, RESOLVER}, D, passes={DNS_EXT})],
+}
+PARAMS = [pytest.param(layout, c, id=f"{layout}-{c.name}") for layout in LAYOUTS for c in BY_LAYOUT[layout]]
+
+
+def _unavailable() -> str | None:
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return "the lab needs root"
+    try:
+        from lab.testing import unavailable_reason
+    except ImportError as exc:
+        return f"the lab package is not importable: {exc}"
+    reason = unavailable_reason()
+    if reason:
+        return reason
+    names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
+    if "mp-host" in names:
+        return "another lab is up (namespace mp-host exists): its names are global, so this one cannot start"
+    return None
+
+
+@pytest.fixture(scope="module")
+def lab(request):
+    """The lab of one layout, up for all its cases (parametrized indirectly by layout)."""
+    reason = _unavailable()
+    if reason:
+        pytest.skip(reason)
+    from lab import Lab
+
+    lab = Lab(LAB_STATE)
+    t0 = time.monotonic()
+    lab.up(request.param, ["primary", "second"])
+    lab.up_seconds = time.monotonic() - t0
+    try:
+        yield lab
+    finally:
+        lab.down()
+
+
+def run_doctor(lab, reports: Path, *args: str) -> tuple[dict, str, float]:
+    """The real suite inside mp-host; returns (diagnosis, output, wall seconds)."""
+    env = {**lab.env(), **FAST}
+    argv = ["ip", "netns", "exec", lab.state.host_ns, sys.executable, "-m", "pytest", "-q",
+            "-p", "no:cacheprovider", f"--reports={reports}", f"--junitxml={reports / 'junit.xml'}",
+            *BASE_ARGS, *args]
+    t0 = time.monotonic()
+    proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    took = time.monotonic() - t0
+    path = reports / "diagnosis.json"
+    assert path.is_file(), f"no diagnosis:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
+    return json.loads(path.read_text()), proc.stdout, took
+
+
+def _failures(diag: dict) -> set[str]:
+    return {c["id"] for c in diag["checks"] if c["outcome"] == "failed"}
+
+
+@pytest.mark.parametrize("lab,case", PARAMS, indirect=["lab"])
+def test_fault_gives_exactly_its_findings(lab, case: Case, tmp_path):
+    lab.heal()
+    if case.fault:
+        lab.fault(case.fault)
+    try:
+        for attempt in range(case.retries + 1):
+            diag, out, took = run_doctor(lab, tmp_path / f"r{attempt}", *case.args)
+            if _failures(diag) == case.fails:
+                break
+    finally:
+        lab.heal()
+    outcomes = {c["id"]: c["outcome"] for c in diag["checks"]}
+    summary = "\n".join(f"  {c['outcome']:8} {c['id']}: {c['message'].splitlines()[0][:200] if c['message'] else ''}"
+                        for c in diag["checks"])
+    assert set(outcomes) == {c.id for c in catalog.CHECKS if c.side == "instance"}, summary
+    assert _failures(diag) == case.fails, f"{case.name}: expected {sorted(case.fails)}\n{summary}\n{out[-1500:]}"
+    assert "error" not in outcomes.values(), summary
+    for cid in case.passes:
+        assert outcomes[cid] == "passed", f"{cid} should pass in {case.name}\n{summary}"
+    # the triage names the right problem class, and each failure carries its documented remedy
+    if case.triage is None:
+        assert diag["triage"] is None, diag["triage"]
+    else:
+        assert diag["triage"]["problem_class"] == case.triage, (diag["triage"], summary)
+    for cid in case.fails:
+        rec = next(c for c in diag["checks"] if c["id"] == cid)
+        assert rec["message"].startswith(cid), rec["message"]
+        remedy = rec["remedy"]
+        assert remedy and remedy["id"] == catalog.spec(cid).remedy and remedy["doc"].startswith("https://"), rec
+        for command in remedy["commands"]:
+            assert command in rec["message"], (command, rec["message"])
+    for rec in diag["checks"]:
+        if rec["outcome"] == "skipped":
+            assert rec["message"], f"{rec['id']} skipped without a reason"
+    # bounded time: well inside the budget (the benchmark prints the real figures)
+    assert took < case.budget_s * 2, f"{case.name} took {took:.1f} s (budget {case.budget_s} s)"
+    # a launched instance is always deleted and purged
+    if "--launch" in case.args:
+        leftovers = [n for n in lab.state.instances if n.startswith("mpdiag-")]
+        assert not leftovers, f"launched instances left behind: {leftovers}"
+        assert "deleted and purged the launched instance mpdiag-" in out
+
+
+@pytest.mark.parametrize("lab", ["linux"], indirect=True)
+def test_interrupted_launched_run_leaves_nothing(lab, tmp_path):
+    """Ctrl-C in the middle of a --launch run: the instance is still deleted and purged."""
+    lab.heal()
+    env = {**lab.env(), **FAST}
+    argv = ["ip", "netns", "exec", lab.state.host_ns, sys.executable, "-m", "pytest", "-q",
+            "-p", "no:cacheprovider", f"--reports={tmp_path}", *BASE_ARGS, "--launch"]
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(n.startswith("mpdiag-") for n in lab.state.instances):
+        time.sleep(0.05)
+    assert any(n.startswith("mpdiag-") for n in lab.state.instances), "the launch never happened"
+    time.sleep(1.0)  # inside the checks now
+    proc.send_signal(2)
+    out, _ = proc.communicate(timeout=60)
+    assert not [n for n in lab.state.instances if n.startswith("mpdiag-")], out[-2000:]
+    assert not [ns for ns in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
+                if ns.startswith("mp-i-mpdiag-")], out[-2000:]
