@@ -222,14 +222,25 @@ def arp_filter(st: LabState, arg: str | None) -> None:
     alias = arg or f"{st.subnet_prefix}.200"
     if ipaddress.ip_address(alias) not in ipaddress.ip_network(st.subnet):
         raise LabError(f"arp-filter: {alias} is not in {st.subnet}")
+    _apply_arp_filter(st)
+    add_alias(st, st.primary, alias)
+    flush_neigh(st)
+
+
+def _apply_arp_filter(st: LabState) -> None:
     rules = [f'iifname "{i.host_port}" arp operation reply arp saddr ip != {i.ip} drop;'
              for i in st.instances.values() if i.ip and i.state != "Deleted"]
     body = " ".join(rules)
+    nsx(st.host_ns, ["nft", "delete", "table", "bridge", "mplab_arp"], check=False)
     _nft(st, f"table bridge mplab_arp {{\n"
              f" chain in {{ type filter hook input priority 0; policy accept; {body} }}\n"
              f" chain fw {{ type filter hook forward priority 0; policy accept; {body} }}\n}}\n")
-    add_alias(st, st.primary, alias)
-    flush_neigh(st)
+
+
+def refresh_arp_filter(st: LabState) -> None:
+    """vmnet filters every instance, also one launched after the fault was applied."""
+    if "arp-filter" in st.faults:
+        _apply_arp_filter(st)
 
 
 def flush_neigh(st: LabState) -> None:

@@ -72,6 +72,8 @@ COMMON = [
     case("nat-removed", "nat-removed", {PING_EXT}, D, passes={PING_GW, DNS_GW}),
     case("route-hijack", "route-hijack", {SHELL}, R, passes={STATE}),
     case("arp-filter", "arp-filter", {ARP}, A, passes=ALL_BUT_LAUNCH_ARP),
+    # the suite's own instance: it adds an alias, probes it from the host, removes it
+    case("arp-filter-launch", "arp-filter", {ARP}, A, "--launch", passes=ALL_BUT_LAUNCH_ARP | {LAUNCH}),
     case("loss", "loss", {PING_EXT}, D, passes={PING_GW}, retries=1),
     case("black-hole", "black-hole", {PING_EXT}, D, budget=20.0, passes={PING_GW}),
     case("dns-intercept", "dns-intercept", {SANE}, D, passes={DNS_GW, DNS_EXT, RESOLVER}),
