@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .netns import LabError, kill_pid, nsx, pid_alive, run, spawn, wait_for
+from .netns import LabError, kill_pid, nsx, pid_alive, spawn, wait_for
 from .state import LabState, forget_pid, read_pid, record_pid
 
 LAB_DIR = Path(__file__).resolve().parent

@@ -16,11 +16,10 @@ import re
 import secrets
 import shutil
 import signal
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from mpdiag import runner
 from mpdiag.multipass import CLI, exec_argv, validate_name
@@ -71,45 +70,9 @@ def delete_argv(name: str) -> list[str]:
     return [CLI, "delete", "--purge", validate_name(name)]
 
 
-def run_interruptible(argv: Sequence[str], timeout: float) -> CommandResult:
-    """Like runner.run, but an exception in the caller (KeyboardInterrupt, a SIGTERM turned
-    into one) kills the child's whole process group before it propagates."""
-    argv = tuple(argv)
-    start = time.monotonic()
-    try:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=os.name != "nt")
-    except FileNotFoundError:
-        return CommandResult(argv, 127, b"", f"{argv[0]}: command not found".encode())
-    try:
-        out, err = proc.communicate(timeout=timeout)
-        return CommandResult(argv, proc.returncode, out, err, time.monotonic() - start)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        out, err = proc.communicate()
-        return CommandResult(argv, proc.returncode, out, err, time.monotonic() - start, timed_out=True)
-    except BaseException:
-        _kill_group(proc)
-        try:
-            proc.communicate(timeout=5)
-        except Exception:  # noqa: BLE001 - best effort while unwinding
-            pass
-        raise
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        if os.name != "nt":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:  # pragma: no cover - Windows
-            proc.kill()
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 def launch(name: str, timeout: int, image: str | None = None) -> CommandResult:
     """Launch; the client's own `--timeout` bounds it, our timeout adds a margin."""
-    return run_interruptible(launch_argv(name, timeout, image), timeout + 30)
+    return runner.run(launch_argv(name, timeout, image), timeout + 30)
 
 
 def delete(name: str) -> CommandResult:
@@ -160,11 +123,9 @@ def has_pty() -> bool:
     """pexpect needs a pty: not on Windows."""
     if os.name == "nt":
         return False
-    try:
-        import pexpect  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+
+    return importlib.util.find_spec("pexpect") is not None
 
 
 def shell_session(ctx: Any) -> dict[str, Any]:

@@ -85,6 +85,13 @@ def run(argv: Sequence[str], timeout: float, stdin: bytes | None = None,
         _kill(proc)
         out, err = proc.communicate()
         timed_out = True
+    except BaseException:  # Ctrl-C, or a SIGTERM turned into an exception: no orphan is left
+        _kill(proc)
+        try:
+            proc.communicate(timeout=5)
+        except Exception:  # noqa: BLE001 - best effort while unwinding
+            pass
+        raise
     return CommandResult(argv, proc.returncode, out, err, time.monotonic() - start, timed_out)
 
 
@@ -94,5 +101,5 @@ def _kill(proc: subprocess.Popen) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
         else:  # pragma: no cover - Windows
             proc.kill()
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):
         pass

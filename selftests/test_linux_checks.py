@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from mpdiag import catalog
 from selftests.suite import run_suite

@@ -18,7 +18,7 @@ def _launch_failure(check, target) -> str | None:
         return None
     res = check.result("multipass_launch")
     if res.timed_out:
-        return f"`multipass launch` did not finish within --launch-timeout + 30 s"
+        return "`multipass launch` did not finish within --launch-timeout + 30 s"
     if res.rc != 0:
         failure = cli_failure(res.error_text)
         said = " ".join((failure[1] if failure else (res.error_text or res.text)).split())

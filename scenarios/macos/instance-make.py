@@ -123,7 +123,7 @@ def shell_ok(name: str = "primary") -> str:
 
 def shell_failed() -> str:
     return json.dumps({"method": "pexpect", "reached_prompt": False, "rc": 2, "seconds": 0.231,
-                       "transcript": f"shell failed: ssh connection failed: 'Failed to connect: No route to host'\n"},
+                       "transcript": "shell failed: ssh connection failed: 'Failed to connect: No route to host'\n"},
                       sort_keys=True)
 
 
