@@ -30,8 +30,9 @@ class LabManager:
         self.lab.down()  # also clears leftovers of a crashed earlier run
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab_manager():
+    """Module-scoped: the lab's names are global, so it must be down before other lab tests run."""
     m = LabManager()
     m.release()
     try:
