@@ -12,14 +12,16 @@ Rules this module keeps:
 from __future__ import annotations
 
 import os
+import contextlib
 import re
 import secrets
 import shutil
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from mpdiag import runner
 from mpdiag.multipass import CLI, exec_argv, validate_name
@@ -78,32 +80,30 @@ def launch(name: str, timeout: int, image: str | None = None) -> CommandResult:
 def delete(name: str) -> CommandResult:
     """`delete --purge`, shielded from a second Ctrl-C while it runs (the user asked to stop,
     not to leave an instance behind)."""
-    shield = _IgnoreInterrupts()
-    with shield:
+    with signal_handlers(signal.SIG_IGN, "SIGINT", "SIGTERM"):
         return runner.run(delete_argv(name), DELETE_TIMEOUT)
 
 
-class _IgnoreInterrupts:
-    """Ignore SIGINT/SIGTERM in the main thread for a moment; a no-op elsewhere."""
-
-    def __enter__(self) -> None:
-        self.saved: dict[int, Any] = {}
-        import threading
-
-        if threading.current_thread() is not threading.main_thread():
-            return
-        for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
+@contextlib.contextmanager
+def signal_handlers(handler: Any, *names: str) -> Iterator[None]:
+    """Install `handler` for the named signals while the block runs, then restore the old ones.
+    Only the main thread may touch signals: elsewhere this is a no-op."""
+    saved: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in names:
+            sig = getattr(signal, name, None)
             if sig is None:
                 continue
             try:
-                self.saved[sig] = signal.signal(sig, signal.SIG_IGN)
+                saved[sig] = signal.signal(sig, handler)
             except (ValueError, OSError):
                 pass
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self.saved.items():
+    try:
+        yield
+    finally:
+        for sig, old in saved.items():
             try:
-                signal.signal(sig, handler)
+                signal.signal(sig, old)
             except (ValueError, OSError):
                 pass
 
