@@ -278,7 +278,10 @@ _ALL = [
        "net.ipv4.ip_forward is 0, so the host does not route the instances' traffic.",
        LAUNCH_GUIDE, "sudo sysctl -w net.ipv4.ip_forward=1"),
     _r("logs.known_error", "A known failure signature in multipassd's log",
-       "The log says `{signature}`: see the {problem_class} section.", GUIDE),
+       "The log says `{signature}`, a {problem_class} problem: {meaning} Work through the guide's "
+       "{problem_class} section ({section}); the failed checks of that class tell which cause applies now. "
+       "A log line may be old: read the end of the log to see whether it still happens.",
+       GUIDE, "{log_command}"),
 ]
 
 REMEDIES: dict[str, Remedy] = {r.id: r for r in _ALL}

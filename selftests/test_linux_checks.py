@@ -39,6 +39,7 @@ HEALTHY = {
     "multipass_subnet": json.dumps({"path": "/var/snap/multipass/common/data/multipassd/network/multipass_subnet",
                                     "content": "10.97.23", "error": None}),
     "snap_multipass": "Service               Startup  Current  Notes\nmultipass.multipassd  enabled  active   -\n",
+    "multipassd_journal": "2026-11-27T22:18:41+00:00 host multipassd[2871]: Using iptables-nft for firewall rules.\n",
 }
 
 

@@ -175,7 +175,7 @@ def av_product_enabled(product_state: Any) -> bool | None:
     """
     try:
         state = int(product_state)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON infinity
         return None
     if state < 0 or state > 0xFFFFFF:
         return None

@@ -128,3 +128,12 @@ register(
           shows=f"(python) read ${DATA_ENV}/network/multipass_subnet (default {SNAP_DATA})",
           description="the subnet Multipass persisted for its bridge"),
 )
+
+# multipassd's journal (the snap's services): known failure signatures (linux.logs.known_errors).
+# `--unit` takes the glob itself (no shell); no such unit prints `-- No entries --` (rc 0).
+MULTIPASSD_JOURNAL = ("journalctl", "--unit", "snap.multipass*", "--no-pager", "-n", "2000", "-o", "short-iso")
+
+register(
+    Probe("multipassd_journal", LINUX, "mpdiag.parse.text:decode", MULTIPASSD_JOURNAL, privileged=True,
+          description="the end of multipassd's journal (known failure signatures)"),
+)

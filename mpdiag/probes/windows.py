@@ -149,3 +149,14 @@ register(
     Probe("bcdedit", WINDOWS, parse_bcdedit_probe, ("bcdedit", "/enum", "{current}"), privileged=True,
           description="boot entry: hypervisorlaunchtype (needs Administrator)"),
 )
+
+# multipassd's events (Event Viewer > Windows Logs > Application, source "Multipass"): known
+# failure signatures (windows.logs.known_errors). No event at all is PowerShell's
+# `NoMatchingEventsFound` error (exit 1), no such source `NoMatchingProvidersFound`.
+MULTIPASS_EVENTS = ("Get-WinEvent -ProviderName Multipass -MaxEvents 500 | "
+                    "Select-Object TimeCreated,LevelDisplayName,Message | ConvertTo-Json")
+
+register(
+    _ps("multipass_events", MULTIPASS_EVENTS, parse="mpdiag.facts.logs:parse_events",
+        description="multipassd's newest events in the Application log (known failure signatures)"),
+)

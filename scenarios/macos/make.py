@@ -68,7 +68,7 @@ class Mac:
     procs_extra: tuple[tuple[int, str, str | None], ...] = ()
     dns: dict = field(default_factory=lambda: {"answers": ["74.125.193.94"], "error": None, "rcode": "NOERROR"})
     ping_user: str = "ok"  # ok | noroute | timeout
-    log: str | None = None
+    log: str | None = None  # multipassd.log's end; None: a clean log (clean_log)
     no_root: bool = False
     timeouts: tuple[str, ...] = ()
     garbled: dict[str, str] = field(default_factory=dict)
@@ -319,6 +319,27 @@ def processes(m: Mac) -> str:
     return json.dumps([{"exe": exe, "name": name, "pid": pid} for pid, name, exe in procs], sort_keys=True)
 
 
+def clean_log(m: Mac) -> str:
+    """The end of a multipassd.log without any known failure: the daemon starts, the first
+    instance boots (QEMU's NIC_RX_FILTER_CHANGED: the guest NIC came up) and SSH comes up."""
+    name = m.instances[0].name if m.instances else "primary"
+    program = "qemu-system-aarch64" if m.driver == "qemu" else "VBoxManage"
+    lines = [
+        f"[2026-11-20T09:12:40.218] [info] [daemon] Starting Multipass {m.multipass}",
+        "[2026-11-20T09:12:40.219] [info] [daemon] Daemon arguments: /Library/Application Support/"
+        "com.canonical.multipass/bin/multipassd --verbosity debug",
+        f"[2026-11-20T09:12:44.873] [info] [{name}] process program '{program}'",
+        f"[2026-11-20T09:12:44.901] [info] [{name}] process state changed to Starting",
+        f"[2026-11-20T09:12:44.917] [info] [{name}] process state changed to Running",
+    ]
+    if m.driver == "qemu":
+        lines.append('[2026-11-20T09:13:02.344] [debug] [qemu-system-aarch64] [4821] QMP: {"timestamp": '
+                     '{"seconds": 1795165982, "microseconds": 344012}, "event": "NIC_RX_FILTER_CHANGED", '
+                     '"data": {"path": "/machine/unattached/device[10]/virtio-backend"}}')
+    lines.append(f"[2026-11-20T09:13:11.090] [debug] [{name}] Connected to SSH on port 22")
+    return "\n".join(lines) + "\n"
+
+
 def ping(ip: str, how: str) -> tuple[str, dict | None]:
     head = f"PING {ip} ({ip}): 56 data bytes\n"
     if how == "ok":
@@ -340,6 +361,8 @@ def probes(m: Mac) -> dict[str, tuple[str, dict | None]]:
         "multipass_version": (multipass_version(m), None),
         "processes": (processes(m), None),
         "sw_vers": (sw_vers(m), None),
+        # read by macos.logs.known_errors whatever the driver (sudo -n: refused without root)
+        "multipassd_log": (m.log if m.log is not None else clean_log(m), None),
     }
     if m.daemon:
         p["multipass_driver"] = (m.driver + "\n", None)
@@ -376,10 +399,8 @@ def probes(m: Mac) -> dict[str, tuple[str, dict | None]]:
         p["ping_instance_user"] = ping(ip, m.ping_user)
         if m.ping_user == "noroute":
             p["ping_instance_root"] = ping(ip, "ok")
-    if m.log is not None:
-        p["multipassd_log"] = (m.log, None)
     if m.no_root:
-        for name in ("lsof_udp67", "lsof_port53", "pf_nat"):
+        for name in ("lsof_udp67", "lsof_port53", "pf_nat", "multipassd_log"):
             p[name] = ("", {"rc": 1, "stderr": SUDO_REFUSED})
     for name in m.timeouts:
         p[name] = ("", {"rc": -9, "stderr": "", "timed_out": True})
@@ -418,10 +439,10 @@ IDS = (
     "macos.vmnet.bridge_exists", "macos.dhcp.leases_file_present", "macos.interference.little_snitch",
     "macos.route.subnet_on_bridge", "macos.route.vpn_nat", "macos.vmnet.subnet_collision",
     "macos.interference.vpn_clients", "macos.privacy.local_network", "macos.dns.port53_exclusive",
-    "macos.dns.gateway_answers", "macos.interference.dns_tools",
+    "macos.dns.gateway_answers", "macos.interference.dns_tools", "macos.logs.known_errors",
 )
 QEMU_ONLY = tuple(i for i in IDS if i not in ("macos.multipass.daemon", "macos.multipass.driver",
-                                                "macos.interference.little_snitch"))
+                                                "macos.interference.little_snitch", "macos.logs.known_errors"))
 
 
 def expected(m: Mac, **outcomes: str) -> dict[str, str]:
@@ -456,6 +477,10 @@ DEF1 = (("0/1", "10.8.0.5", "UGScg"), ("10.8/16", "10.8.0.5", "UGSc"), ("128.0/1
 DNS_TIMEOUT = {"answers": [], "error": "timeout"}
 SNITCH = ((611, "at.obdev.littlesnitch.networkextension", None), (1402, "Little Snitch Agent",
           "/Applications/Little Snitch.app/Contents/Components/Little Snitch Agent.app/Contents/MacOS/Little Snitch Agent"))
+
+# a real multipassd.log excerpt (hyperkit, Multipass 1.1.0, issue #1505), as copied for the selftests
+CORPUS_1505 = (HERE.parent.parent / "selftests" / "data" / "corpus" / "macos" / "logs"
+               / "multipassd_log__1505__1.txt").read_text()
 
 SCENARIOS: dict[str, tuple[str, Mac, dict]] = {}
 
@@ -535,11 +560,19 @@ scenario("no-bridge", "an instance is Running but vmnet could not create its int
                      ",model=virtio-net-pci,mac=52:54:00:25:fa:8a: cannot create vmnet interface: VMNET_FAILURE\n"
                      "[2026-11-20T09:58:12.110] [info] [primary] process state changed to Running\n"),
          vmnet__bridge_exists="failed", route__subnet_on_bridge="skipped", dns__gateway_answers="skipped",
-         privacy__local_network="skipped")
+         privacy__local_network="skipped", logs__known_errors="failed")
+scenario("log-vmnet-failure", "hyperkit could not create the vmnet interface while a USB-C hub was plugged in: "
+         "the log is the real excerpt of issue #1505 (2020); the instance never got an address",
+         replace(H, bridge=None, instances=(Inst("foo", state="Unknown"),), log=CORPUS_1505),
+         vmnet__bridge_exists="skipped", route__subnet_on_bridge="skipped", dns__gateway_answers="skipped",
+         privacy__local_network="skipped", logs__known_errors="failed")
 scenario("leases-missing", "Multipass 1.14.0 on macOS 14.6 and /var/db/dhcpd_leases was deleted",
-         replace(V64, macos="14.6", multipass="1.14.0+mac", instances=UNKNOWN, leases_file=False),
+         replace(V64, macos="14.6", multipass="1.14.0+mac", instances=UNKNOWN, leases_file=False,
+                 log="".join(f"[2026-11-20T09:{m:02d}:07.412] [warning] [primary] Cannot open dhcpd_leases "
+                             "file: /var/db/dhcpd_leases\n" for m in (52, 53, 54))
+                     + "[2026-11-20T09:55:41.003] [error] [primary] timed out waiting for response\n"),
          dhcp__leases_file_present="failed", vmnet__leases_match_subnet="skipped", vmnet__bridge_exists="skipped",
-         privacy__local_network="skipped")
+         privacy__local_network="skipped", logs__known_errors="failed")
 scenario("leases-missing-newer", "/var/db/dhcpd_leases is absent but Multipass 1.16.3 reads arp -an",
          replace(H, leases_file=False),
          dhcp__leases_file_present="skipped", vmnet__leases_match_subnet="skipped")
@@ -570,9 +603,10 @@ scenario("daemon-down", "multipassd does not answer; the host side is still chec
 scenario("driver-virtualbox", "Multipass 1.16.3 on an Intel Mac with the VirtualBox driver: the QEMU/vmnet checks "
          "skip", replace(H, macos="14.7", driver="virtualbox", instances=(Inst("primary"),)),
          multipass__driver="skipped", **{k[len("macos."):].replace(".", "__"): "skipped" for k in QEMU_ONLY})
-scenario("no-root", "sudo -n wants a password: lsof and pfctl cannot run, their checks skip",
-         replace(H, no_root=True),
-         dhcp__bootpd_listening="skipped", dhcp__port67_exclusive="skipped", dns__port53_exclusive="skipped")
+scenario("no-root", "sudo -n wants a password: lsof, pfctl and tail of multipassd.log cannot run, their checks "
+         "skip", replace(H, no_root=True),
+         dhcp__bootpd_listening="skipped", dhcp__port67_exclusive="skipped", dns__port53_exclusive="skipped",
+         logs__known_errors="skipped")
 scenario("garbled-lsof", "the port-53 lsof output is cut mid-row: the check errors, never passes",
          replace(H, garbled={"lsof_port53": LSOF_HEAD + "mDNSRespo 255 _mdnsrespon"}),
          dns__port53_exclusive="error")

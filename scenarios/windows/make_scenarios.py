@@ -34,6 +34,7 @@ IDS = [
     "windows.ics.hosts_not_corrupted",
     "windows.interference.antivirus",
     "windows.portproxy.no_stale_rules",
+    "windows.logs.known_errors",
 ]
 HYPERV_ONLY = {
     "windows.hyperv.hypervisor_running", "windows.switch.exists", "windows.switch.hns_healthy",
@@ -328,6 +329,34 @@ ARGV = {
     "bcdedit": ["bcdedit", "/enum", "{current}"],
 }
 
+EVENTS_SCRIPT = ("Get-WinEvent -ProviderName Multipass -MaxEvents 500 | "
+                 "Select-Object TimeCreated,LevelDisplayName,Message | ConvertTo-Json")
+ARGV["multipass_events"] = PS + [EVENTS_SCRIPT]
+
+NO_EVENTS = (
+    "Get-WinEvent : No events were found that match the specified selection criteria.\r\n"
+    "At line:1 char:1\r\n"
+    "+ Get-WinEvent -ProviderName Multipass -MaxEvents 500 | Select-Object T ...\r\n"
+    "+ ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\r\n"
+    "    + CategoryInfo          : ObjectNotFound: (:) [Get-WinEvent], Exception\r\n"
+    "    + FullyQualifiedErrorId : NoMatchingEventsFound,Microsoft.PowerShell.Commands.GetWinEventCommand\r\n"
+    " \r\n")
+
+# Multipass's events as Get-WinEvent lists them: newest first (TimeCreated in ms since the epoch, UTC)
+CLEAN_EVENTS = [
+    (1795072443120, "Information", "[primary] Connected to SSH on port 22"),
+    (1795072421377, "Information", "[primary] process state changed to Running"),
+    (1795072412904, "Information", "[daemon] Starting Multipass 1.16.3+win"),
+]
+
+
+def events(rows) -> str:
+    """`Get-WinEvent ... | Select-Object TimeCreated,LevelDisplayName,Message | ConvertTo-Json` (5.1:
+    TimeCreated as `\\/Date(ms)\\/`)."""
+    objs = [{"TimeCreated": f"/Date({ms})/", "LevelDisplayName": level, "Message": msg} for ms, level, msg in rows]
+    return re.sub(r'"/Date\((\d+)\)/"', r'"\\/Date(\1)\\/"', ps_out(objs))
+
+
 POWERSHELL_PROBES = {"vm_switches", "hns_networks", "default_switch_ip", "ics_service", "antivirus",
                      "hypervisor_present"}
 
@@ -363,6 +392,7 @@ def healthy() -> dict:
         "portproxy": (netsh_portproxy([("0.0.0.0", 2222, PRIMARY_IP, 22), ("127.0.0.1", 3000, BUILDER_IP, 3000)]),
                       0, ""),
         "bcdedit": (bcdedit("Auto"), 0, ""),
+        "multipass_events": (events(CLEAN_EVENTS), 0, ""),
     }
 
 
@@ -428,6 +458,7 @@ def scenarios() -> dict:
     p["hosts_ics"] = ("", 3, "")
     p["multipass_list"] = (mp_list([]), 0, "")
     p["portproxy"] = ("", 0, "")
+    p["multipass_events"] = ("", 1, NO_EVENTS)  # nothing logged yet: no known failure either
     s["hosts-ics-absent"] = (p, expect(ics__hosts_matches_instance="skipped"), {})
 
     p = healthy()
@@ -509,6 +540,18 @@ def scenarios() -> dict:
     p["bcdedit"] = ("", 1, "Der Startkonfigurationsdatenspeicher konnte nicht geöffnet werden.\r\n"
                            "Zugriff verweigert\r\n")
     s["localized-de"] = (p, expect(), {"os_version": "Windows 11 Pro 10.0.22631 (de-DE)"})
+
+    # primary never came up: the daemon timed out waiting for its SSH (no address from ICS)
+    p = healthy()
+    p["multipass_list"] = (mp_list([("primary", "Unknown", []), ("builder", "Stopped", [])]), 0, "")
+    p["multipass_events"] = (events([
+        (1795076041806, "Error", "[primary] timed out waiting for response"),
+        (1795075740511, "Information", "[primary] process state changed to Running"),
+        (1795075731034, "Information", "[daemon] Starting Multipass 1.16.3+win"),
+        *CLEAN_EVENTS,
+    ]), 0, "")
+    s["log-timeout"] = (p, {**expect(logs__known_errors="failed", ics__hosts_matches_instance="skipped"),
+                            "instance.state.running_with_ip": "failed"}, {})
 
     # The healthy machine recorded by PowerShell 5.1 redirection (`> file`): UTF-16LE with BOM, CRLF.
     s["healthy-utf16"] = (healthy(), expect(), {"encoding": "utf-16"})

@@ -1,0 +1,40 @@
+"""multipassd's journal (`journalctl --unit 'snap.multipass*'`, root) holds none of the
+known failure signatures (mpdiag/facts/logs.py says which, and their problem class)."""
+
+import pytest
+
+from mpdiag.errors import DiagError
+from mpdiag.facts import logs
+from tests_host.linux.conftest import NOT_INSTALLED, multipass_installed, tool_missing
+
+READ_LOG = "sudo journalctl --unit 'snap.multipass*' --no-pager -n 200"
+# journalctl's words when this host keeps no journal at all (containers, no systemd)
+NO_JOURNAL = ("No journal files were found", "Failed to add filter for units")
+
+
+@pytest.mark.check("linux.logs.known_errors")
+def test_journal_has_no_known_failure(check):
+    if not multipass_installed(check):
+        check.skip(NOT_INSTALLED)
+    try:
+        driver = check.session.get("multipass_driver")
+    except DiagError:
+        driver = None
+    if driver is not None and driver != "qemu":
+        check.skip(f"driver is {driver}: the Linux host checks (and these signatures: dnsmasq, the bridge's "
+                   "firewall rules) are the QEMU driver's")
+    res = check.result("multipassd_journal")
+    if tool_missing(res):
+        check.skip("journalctl is not installed (no systemd journal): multipassd's log cannot be read")
+    if res.rc != 0 and any(m in res.error_text for m in NO_JOURNAL):
+        check.skip(f"no systemd journal to read on this host ({res.error_text.splitlines()[0]})")
+    text = check.probe("multipassd_journal")  # sudo asking for a password: skipped; other failures: error
+    lines = logs.log_lines(text)
+    if not lines:
+        check.skip("the journal has no entries for snap.multipass* (Multipass not installed as a snap, or the "
+                   "journal was rotated or is not persistent)")
+    matches = logs.find_known_errors(lines, "linux")
+    if matches:
+        f = logs.finding(matches, f"multipassd's journal ({len(lines)} line(s) read)", check.spec.problem_class,
+                         READ_LOG)
+        check.fail(f.found, **f.facts)
