@@ -37,6 +37,17 @@ def one_run(bundle: Path, extra: list[str]) -> tuple[float, dict]:
                       "distinct": sum(x["distinct"] for x in lines)}
 
 
+def replay_runs(bundle: Path, runs: int) -> tuple[list[float], dict, bool]:
+    """Wall times of `runs` full replays, the first run's probe counts, and whether every run
+    executed each probe exactly once."""
+    times, counts = [], []
+    for _ in range(runs):
+        took, c = one_run(bundle, [])
+        times.append(took)
+        counts.append(c)
+    return times, counts[0], all(c["executions"] == c["distinct"] for c in counts)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
@@ -50,15 +61,10 @@ def main() -> int:
         if not (bundle / "manifest.json").exists():
             print(f"{platform:10} {args.scenario:22} (no scenario)")
             continue
-        times, counts = [], []
-        for _ in range(args.runs):
-            took, c = one_run(bundle, [])
-            times.append(took)
-            counts.append(c)
-        same = all(c["executions"] == c["distinct"] for c in counts)
+        times, first, same = replay_runs(bundle, args.runs)
         ok &= same and statistics.median(times) < 2.0
         print(f"{platform:10} {args.scenario:22} {statistics.median(times):9.3f} {min(times):7.3f} {max(times):7.3f}"
-              f" {counts[0]['executions']:>10} {counts[0]['distinct']:>8}{'' if same else '  <- probes re-run!'}")
+              f" {first['executions']:>10} {first['distinct']:>8}{'' if same else '  <- probes re-run!'}")
     print("target: median < 2 s, probe runs == distinct probes:", "met" if ok else "NOT met")
     return 0 if ok else 1
 
