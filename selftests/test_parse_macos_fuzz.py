@@ -9,6 +9,8 @@ from typing import Callable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from selftests.mutations import mutated
+
 from mpdiag.errors import ParseError
 from mpdiag.parse.arp import normalize_mac, parse_arp
 from mpdiag.parse.dhcpd_leases import newest_lease, parse_leases
@@ -73,31 +75,8 @@ def test_random_text_parses_or_raises_parse_error(text: str) -> None:
     run_all(text)
 
 
-@st.composite
-def mutated_sample(draw: st.DrawFn) -> str:
-    text = draw(st.sampled_from(SAMPLES))
-    for _ in range(draw(st.integers(0, 4))):
-        op = draw(st.sampled_from(["cut", "head", "delete", "insert", "dup", "swap"]))
-        n = len(text)
-        i = draw(st.integers(0, n))
-        j = draw(st.integers(i, n))
-        if op == "cut":
-            text = text[:i]
-        elif op == "head":
-            text = text[i:]
-        elif op == "delete":
-            text = text[:i] + text[j:]
-        elif op == "insert":
-            text = text[:i] + draw(TEXT) + text[i:]
-        elif op == "dup":
-            text = text[:j] + text[i:j] + text[j:]
-        else:
-            lines = text.split("\n")
-            a = draw(st.integers(0, len(lines) - 1))
-            b = draw(st.integers(0, len(lines) - 1))
-            lines[a], lines[b] = lines[b], lines[a]
-            text = "\n".join(lines)
-    return text
+def mutated_sample() -> st.SearchStrategy[str]:
+    return mutated(SAMPLES, TEXT)
 
 
 @FUZZ

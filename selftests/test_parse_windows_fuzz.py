@@ -11,6 +11,8 @@ from typing import Any, Callable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from selftests.mutations import mutated
+
 from mpdiag.errors import ParseError
 from mpdiag.facts import windows as facts
 from mpdiag.parse import bcdedit, hosts_ics, netsh, powershell
@@ -66,32 +68,8 @@ def test_random_bytes_through_decode(data: bytes) -> None:
     _all_parsers_survive(text)
 
 
-@st.composite
-def mutated_samples(draw: st.DrawFn) -> str:
-    text = draw(st.sampled_from(SAMPLES))
-    for _ in range(draw(st.integers(0, 4))):
-        op = draw(st.sampled_from(["truncate", "delete", "insert", "dup_line", "swap_lines", "replace"]))
-        n = len(text)
-        i = draw(st.integers(0, n))
-        j = draw(st.integers(i, n))
-        if op == "truncate":
-            text = text[:i]
-        elif op == "delete":
-            text = text[:i] + text[j:]
-        elif op == "insert":
-            text = text[:i] + draw(texts) + text[i:]
-        elif op == "replace" and n:
-            text = text[:i] + draw(st.sampled_from(list("0 -:#{}\n*x"))) + text[i + 1:]
-        else:
-            lines = text.split("\n")
-            a = draw(st.integers(0, len(lines) - 1))
-            b = draw(st.integers(0, len(lines) - 1))
-            if op == "dup_line":
-                lines.insert(b, lines[a])
-            else:
-                lines[a], lines[b] = lines[b], lines[a]
-            text = "\n".join(lines)
-    return text
+def mutated_samples() -> st.SearchStrategy[str]:
+    return mutated(SAMPLES, texts)
 
 
 @FUZZ
