@@ -25,7 +25,6 @@ from typing import Any, Iterator
 
 from mpdiag import runner
 from mpdiag.multipass import CLI, exec_argv, validate_name
-from mpdiag.parse.multipass import NO_IP, Instance
 from mpdiag.runner import CommandResult
 
 LAUNCH_PREFIX = "mpdiag"
@@ -107,12 +106,6 @@ def signal_handlers(handler: Any, *names: str) -> Iterator[None]:
             except (ValueError, OSError):
                 pass
 
-
-def has_ipv4(inst: Instance | None) -> bool:
-    return bool(inst and [ip for ip in inst.ipv4 if ip not in NO_IP])
-
-
-# ---- `multipass shell` as a Python probe ------------------------------------------------------
 
 def prompt_regex(name: str) -> str:
     """Ubuntu's default bash prompt for user ubuntu on host NAME (the hostname is the name)."""

@@ -5,12 +5,14 @@ guide's own; each parser is also fed what users paste and what breaks."""
 from __future__ import annotations
 
 import ipaddress
+import json
 
 import pytest
 
 from mpdiag.errors import ParseError
 from mpdiag.facts import instance as facts
 from mpdiag.parse import dig, iproute, iputils, resolver
+from mpdiag.parse.multipass import parse_list
 
 # ---- ip -j --------------------------------------------------------------------------------
 
@@ -389,8 +391,11 @@ def test_bogus_ranges(address, bogus):
 
 
 def test_no_ip_placeholders_across_releases():
-    assert facts.real_ipv4(["N/A"]) == [] and facts.real_ipv4([]) == [] and facts.real_ipv4(["--"]) == []
-    assert facts.real_ipv4(["UNKNOWN", "192.168.252.3", "fe80::1"]) == ["192.168.252.3"]
+    def listed(ipv4):
+        return parse_list(json.dumps({"list": [{"name": "p", "state": "Running", "ipv4": ipv4}]}))[0].ipv4
+
+    assert listed(["N/A"]) == () and listed([]) == () and listed(["--"]) == ()
+    assert listed(["UNKNOWN", "192.168.252.3", "fe80::1"]) == ("192.168.252.3",)
 
 
 def test_pick_alias_avoids_taken_and_special():

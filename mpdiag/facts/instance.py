@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Iterable, Mapping
 
-from mpdiag.parse.multipass import NO_IP, Instance
+from mpdiag.parse.multipass import Instance
 
 # Where a public name must never resolve: DNS-intercepting security software answers
 # from 198.18.0.0/15 (Fortinet and others use the benchmark range), sinkholes answer
@@ -49,27 +49,9 @@ def bogus_reason(address: str) -> str | None:
     return None
 
 
-def real_ipv4(values: Iterable[str]) -> list[str]:
-    """The addresses of a `list`/`info` ipv4 field without the "no IP" placeholders
-    (`N/A` up to 1.16, `[]` on main, `--` in tables)."""
-    out = []
-    for v in values:
-        if not isinstance(v, str) or v.strip() in NO_IP:
-            continue
-        try:
-            ipaddress.IPv4Address(v.strip())
-        except ValueError:
-            continue
-        out.append(v.strip())
-    return out
-
-
 def management_ip(inst: Instance | None) -> str | None:
-    """The first real IPv4 Multipass reports (the management address)."""
-    if inst is None:
-        return None
-    ips = real_ipv4(inst.ipv4)
-    return ips[0] if ips else None
+    """The first IPv4 Multipass reports (the management address; the parser keeps real ones only)."""
+    return inst.ipv4[0] if inst is not None and inst.ipv4 else None
 
 
 def find_instance(instances: Iterable[Instance], name: str) -> Instance | None:

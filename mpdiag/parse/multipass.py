@@ -84,9 +84,11 @@ def parse_version(text: str) -> Version:
 
 
 def _ips(values: object) -> tuple[str, ...]:
+    """Real IPv4 addresses only: `"N/A"` (up to 1.16), `--`, `UNKNOWN` and anything else that
+    is no IPv4 address mean "no IP" (`[]` on main)."""
     if not isinstance(values, list):
         return ()
-    return tuple(v for v in values if isinstance(v, str) and v not in NO_IP)
+    return tuple(v.strip() for v in values if isinstance(v, str) and _IPV4.match(v.strip()))
 
 
 def _instance(name: str, obj: object, text: str) -> Instance:
@@ -155,7 +157,7 @@ def _parse_info_table(text: str) -> dict[str, Instance]:
         if "Name" in cur:
             name = cur["Name"][0]
             out[name] = Instance(name, cur.get("State", ["Unknown"])[0],
-                                 tuple(i for i in cur.get("IPv4", []) if i not in NO_IP),
+                                 _ips(cur.get("IPv4", [])),
                                  cur.get("Release", [""])[0])
 
     key = None
