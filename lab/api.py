@@ -81,6 +81,13 @@ class Lab:
             st.save()
             return ip
 
+    def set_daemon_proxy(self, env: dict[str, str] | None = None) -> None:
+        """Restart the lab's multipassd with proxy variables (None/{}: none); heal resets it."""
+        with locked(self.state_dir):
+            st = self.state
+            _faults.set_daemon_proxy(st, dict(env or {}))
+            st.save()
+
     def ip_of(self, instance: str) -> str | None:
         return self.state.instances[instance].ip
 

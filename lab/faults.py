@@ -11,13 +11,14 @@ import shlex
 from dataclasses import dataclass
 from typing import Callable
 
-from . import services, topology
+from . import services, topology, web
 from .netns import LabError, nsx, ns_list, run
 from .state import LabState, current_pids
 
 BOTH = ("linux", "macos")
 LINUX = ("linux",)
 SQUATTERS = ("squat53", "squat67")
+PMTU_HOP_MTU = 1400  # a VPN-like hop: 1500-byte packets do not fit
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,45 @@ def port67_squat(st: LabState, arg: str | None) -> None:
     redhcp(st)
 
 
+# ---- the way out: path MTU, TLS, proxies ---------------------------------------------------------
+
+def mtu_blackhole(st: LabState, arg: str | None) -> None:
+    """mp-host's uplink gets a smaller MTU and the host's ICMP "fragmentation needed" is dropped:
+    instances' full-size DF packets vanish silently on the way out; full-size packets from the
+    fake internet are dropped by the smaller link on the way in (no ICMP either)."""
+    mtu = int(arg or PMTU_HOP_MTU)
+    if not 576 <= mtu < 1500:
+        raise LabError("mtu-blackhole: the hop's MTU must be 576..1499")
+    run(["ip", "-n", st.host_ns, "link", "set", st.uplink, "mtu", str(mtu)])
+    _nft(st, "table inet mplab_pmtu {\n"
+             " chain out { type filter hook output priority -10; policy accept;\n"
+             "  icmp type destination-unreachable icmp code frag-needed drop; }\n}\n")
+
+
+def tls_intercept(st: LabState, arg: str | None) -> None:
+    """A security product's TLS inspection: the instances' HTTPS to the image server is DNATed to
+    an interceptor on the host presenting a certificate from another CA."""
+    web.start_interceptor(st)
+    _nft(st, f"table ip mplab_tls {{\n"
+             f" chain pre {{ type nat hook prerouting priority dstnat; policy accept;\n"
+             f'  iifname "{st.bridge}" ip daddr {st.image_ip} tcp dport 443 dnat to {st.gateway}:{web.INTERCEPT_PORT}; }}\n}}\n')
+
+
+def proxy_required(st: LabState, arg: str | None) -> None:
+    """Only the proxy may reach the image server: direct connections (from the host or the
+    instances, through the uplink) are dropped silently. The daemon is not told."""
+    nsx(st.net_ns, ["nft", "-f", "-"], input=(
+        f"table inet mplab_proxyonly {{\n"
+        f" chain in {{ type filter hook input priority -10; policy accept;\n"
+        f'  iifname "up0" ip daddr {st.image_ip} tcp dport 443 drop; }}\n}}\n'))
+
+
+def set_daemon_proxy(st: LabState, env: dict[str, str]) -> None:
+    """Restart the lab's multipassd with these proxy variables (e.g. {"http_proxy": URL})."""
+    st.daemon_env = dict(env)
+    web.start_daemon_env(st)
+
+
 # ---- ARP ---------------------------------------------------------------------------------------------
 
 def add_alias(st: LabState, instance: str, ip: str, prefix: int = 24) -> None:
@@ -270,6 +310,12 @@ FAULTS: dict[str, Fault] = {f.name: f for f in [
     Fault("port53-squat", LINUX, "named holds <gateway>:53 before dnsmasq restarts; dnsmasq dies", port53_squat),
     Fault("port67-squat", LINUX, "dhcpd holds <gateway>:67 before dnsmasq restarts; dnsmasq dies", port67_squat),
     Fault("forward-drop", LINUX, "FORWARD policy DROP, Multipass's FORWARD ACCEPTs removed (Docker)", forward_drop),
+    Fault("mtu-blackhole", BOTH, "uplink MTU 1400 and the host's ICMP frag-needed dropped (VPN-style "
+          "path-MTU black hole)", mtu_blackhole, "the hop's MTU (default 1400)"),
+    Fault("tls-intercept", BOTH, "instances' HTTPS to the image server DNATed to an interceptor with "
+          "another CA (TLS inspection)", tls_intercept),
+    Fault("proxy-required", BOTH, "direct HTTPS to the image server dropped; only the proxy passes "
+          "(the daemon is not told)", proxy_required),
     Fault("dhcp-blocked", LINUX, "INPUT drop of udp/67 on the bridge before Multipass's ACCEPT (ufw)", dhcp_blocked),
 ]}
 
@@ -295,9 +341,17 @@ def apply(st: LabState, name: str, arg: str | None = None) -> None:
 def heal(st: LabState) -> None:
     """Revert every fault: back to the state `up` left (same leases, same rules)."""
     for label in current_pids(st.root):
-        if label in SQUATTERS or label == "rogue-dhcp":
+        if label in SQUATTERS or label in ("rogue-dhcp", "interceptor"):
             services.stop(st, label)
     topology.apply_firewall(st)
+    nsx(st.net_ns, ["nft", "delete", "table", "inet", "mplab_proxyonly"], check=False)
+    run(["ip", "-n", st.host_ns, "link", "set", st.uplink, "mtu", "1500"])
+    if not services.alive(st, "image-server"):
+        web.start_image_server(st)
+    if not services.alive(st, "tinyproxy"):
+        web.start_proxy(st)
+    if st.daemon_env or not services.alive(st, "multipassd"):
+        set_daemon_proxy(st, {})
     for half in _halves(st):
         run(["ip", "-n", st.host_ns, "route", "del", half], check=False)
     run(["ip", "-n", st.host_ns, "link", "set", st.bridge, "up"])

@@ -124,7 +124,9 @@ def start_net_dns(st: LabState, intercept: bool = False) -> int:
     records = ([f"address=/#/{st.intercept_answer}"] if intercept else
                [f"host-record={st.probe_name},{st.probe_answer}",
                 f"host-record=www.{st.probe_name},{st.probe_answer}",
-                f"host-record=ext.mp.test,{st.external_ip}"])
+                f"host-record=ext.mp.test,{st.external_ip}",
+                f"host-record={st.image_host},{st.image_ip}",
+                f"host-record=proxy.mp.test,{st.proxy_ip}"])
     conf = _conf(st, "net-dns", [
         "port=53", f"listen-address={st.external_dns}", "bind-interfaces", "no-resolv", "no-hosts",
         "user=root", *records, "log-queries",

@@ -26,6 +26,10 @@ EXTERNAL_DNS = "198.51.100.53"
 PROBE_NAME = "google.ie"
 PROBE_ANSWER = "198.51.100.80"
 INTERCEPT_ANSWER = "198.18.0.42"
+IMAGE_HOST = "cloud-images.ubuntu.com"  # answered by the lab's DNS with a TEST-NET address
+IMAGE_IP = "198.51.100.43"
+PROXY_IP = "198.51.100.31"
+PROXY_PORT = 3128
 LAYOUTS = {
     # layout: (bridge, default subnet prefix /24)
     "linux": ("mpqemubr0", "10.97.23"),
@@ -71,6 +75,11 @@ class LabState:
     probe_name: str = PROBE_NAME
     probe_answer: str = PROBE_ANSWER
     intercept_answer: str = INTERCEPT_ANSWER
+    image_host: str = IMAGE_HOST
+    image_ip: str = IMAGE_IP
+    proxy_ip: str = PROXY_IP
+    proxy_port: int = PROXY_PORT
+    daemon_env: dict[str, str] = field(default_factory=dict)  # the lab multipassd's proxy variables
     instances: dict[str, InstanceState] = field(default_factory=dict)
     faults: list[str] = field(default_factory=list)
     aliases: dict[str, list[str]] = field(default_factory=dict)

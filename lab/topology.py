@@ -11,14 +11,15 @@ import re
 import shutil
 from pathlib import Path
 
-from . import services
+from . import services, web
 from .netns import LabError, kill_pid, ns_list, ns_pids, nsx, run
 from .state import (INSTANCE_NS_PREFIX, LAYOUTS, InstanceState, LabState, current_pids,
                     forget_pid, load_state, locked)
 
 BIN_DIR = Path(__file__).resolve().parent / "bin"
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
-TOOLS = ("ip", "nft", "iptables", "iptables-restore", "dnsmasq", "udhcpc", "ping", "dig", "ss")
+TOOLS = ("ip", "nft", "iptables", "iptables-restore", "dnsmasq", "udhcpc", "ping", "dig", "ss", "openssl",
+         "tinyproxy", "tcpdump")
 MP_COMMENT = "generated for Multipass network {bridge}"
 
 
@@ -109,6 +110,7 @@ def add_instance(st: LabState, name: str, origin: str = "lab") -> InstanceState:
     etc = Path("/etc/netns") / ns
     etc.mkdir(parents=True, exist_ok=True)
     (etc / "resolv.conf").write_text("")
+    web.install_trust_store(st, ns)
     run(["ip", "-n", st.host_ns, "link", "add", port, "type", "veth", "peer", "name", "eth0",
          "netns", ns, "address", mac])
     run(["ip", "-n", st.host_ns, "link", "set", port, "master", st.bridge])
@@ -145,7 +147,7 @@ def preflight(state_dir: Path) -> None:
     missing = [t for t in TOOLS if shutil.which(t) is None]
     if missing:
         raise LabError(f"missing tools: {' '.join(missing)} (apt-get install dnsmasq-base iproute2 "
-                       "iputils-ping bind9-dnsutils nftables udhcpc iptables)")
+                       "iputils-ping bind9-dnsutils nftables udhcpc iptables openssl tinyproxy-bin tcpdump)")
     if (state_dir / "state.json").exists():
         raise LabError(f"lab already up ({state_dir}/state.json exists): run 'python -m lab down' first")
     stale = [n for n in ns_list() if is_lab_ns(n)]
@@ -203,6 +205,7 @@ def _build(st: LabState, names: list[str]) -> None:
     nsx(h, ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
     apply_firewall(st)
     services.start_net_dns(st)
+    web.start_all(st)
     if st.layout == "linux":
         net = st.path("data", "network")
         (net / "multipass_subnet").write_text(st.subnet_prefix)
