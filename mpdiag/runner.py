@@ -1,17 +1,30 @@
-"""Run one argv (never a shell string) with a timeout, and say what happened.
+"""Run one argv (never a shell string), bounded in time and output, and say what happened.
 
-A runner never raises for a failing command: the result carries rc, output and
-whether the timeout fired, so the probe layer decides what counts as data.
+A runner never raises for a failing command: the result carries rc, output, whether the
+timeout fired and whether the output was cut, so the probe layer decides what counts as
+data. The bounds hold against a hostile machine (the reliability contract, design.md):
+
+- *time*: stdout and stderr are read by reader threads; the caller waits for the process
+  and for the pipes to close only until the deadline, never on a pipe without one;
+- *the whole tree*: on timeout every descendant is killed (psutil walks the tree on every
+  OS, plus the process group on POSIX), and so is any process that escaped it (`setsid`,
+  a double fork): each run marks its child's environment, and a process still holding a
+  pipe open after the tree kill is found by that mark;
+- *output*: each stream keeps its first `output_cap` bytes; the rest is read and dropped,
+  so a flooding child neither blocks nor fills memory, and the result says `truncated`.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
+import threading
 import time
+import uuid
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import IO, Sequence
+
+import psutil
 
 from mpdiag.parse.text import decode
 
@@ -22,10 +35,15 @@ SUDO_PASSWORD_MARKERS = (
     "sudo: unable to",
 )
 
+DEFAULT_OUTPUT_CAP = 4 * 1024 * 1024  # bytes kept of each of stdout and stderr
+MARK = "MPDIAG_RUN_MARK"  # environment variable that finds a run's escaped processes
+PIPE_GRACE = 1.0  # seconds the pipes get to close once their writers were killed
+_CHUNK = 1 << 16
+
 
 @dataclass(frozen=True)
 class CommandResult:
-    """What one probe execution produced, byte for byte."""
+    """What one probe execution produced, byte for byte (up to the output cap)."""
 
     argv: tuple[str, ...]
     rc: int
@@ -34,6 +52,7 @@ class CommandResult:
     duration: float = 0.0
     timed_out: bool = False
     meta: dict = field(default_factory=dict, compare=False)
+    truncated: bool = False  # stdout or stderr was cut at the output cap (the head is kept)
 
     @property
     def text(self) -> str:
@@ -43,6 +62,11 @@ class CommandResult:
     @property
     def error_text(self) -> str:
         return decode(self.stderr).strip()
+
+    @property
+    def kept_bytes(self) -> int:
+        """Where the output was cut: the size of the longer stream kept (both stop at the cap)."""
+        return max(len(self.stdout), len(self.stderr))
 
     @property
     def sudo_refused(self) -> bool:
@@ -60,10 +84,57 @@ def privileged(argv: Sequence[str]) -> list[str]:
     return ["sudo", "-n", *argv]
 
 
+class _Reader(threading.Thread):
+    """Reads one pipe to its end: keeps the head up to `cap` bytes, drops the rest."""
+
+    def __init__(self, pipe: IO[bytes], cap: int, name: str) -> None:
+        super().__init__(daemon=True, name=name)
+        self.pipe = pipe
+        self.cap = cap
+        self.buf = bytearray()
+        self.total = 0
+        self.lock = threading.Lock()
+
+    def run(self) -> None:
+        fd = self.pipe.fileno()
+        try:
+            while True:
+                chunk = os.read(fd, _CHUNK)
+                if not chunk:
+                    break
+                with self.lock:
+                    room = self.cap - len(self.buf)
+                    if room > 0:
+                        self.buf += chunk[:room]
+                    self.total += len(chunk)
+        except OSError:
+            pass
+        finally:  # the reader owns its pipe: closed here only, never under a blocked read
+            self.pipe.close()
+
+    def snapshot(self) -> tuple[bytes, bool]:
+        with self.lock:
+            return bytes(self.buf), self.total > self.cap
+
+
+def _feed(pipe: IO[bytes], data: bytes) -> None:
+    try:
+        pipe.write(data)
+    except OSError:  # the child closed stdin or died: what it read is what it got
+        pass
+    finally:
+        try:
+            pipe.close()
+        except OSError:
+            pass
+
+
 def run(argv: Sequence[str], timeout: float, stdin: bytes | None = None,
-        env: dict[str, str] | None = None) -> CommandResult:
-    """Run argv with a hard timeout; on timeout the whole process group is killed."""
+        env: dict[str, str] | None = None, output_cap: int = DEFAULT_OUTPUT_CAP) -> CommandResult:
+    """Run argv; it ends, with every process it started, within `timeout` (plus a short
+    grace when something escaped); each output stream keeps at most `output_cap` bytes."""
     argv = tuple(argv)
+    mark = uuid.uuid4().hex
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
@@ -72,34 +143,113 @@ def run(argv: Sequence[str], timeout: float, stdin: bytes | None = None,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=os.name != "nt",
-            env=env,
+            env={**(os.environ if env is None else env), MARK: mark},
         )
     except FileNotFoundError:
         return CommandResult(argv, 127, b"", f"{argv[0]}: command not found".encode(), 0.0)
     except PermissionError as exc:
         return CommandResult(argv, 126, b"", f"{argv[0]}: {exc.strerror}".encode(), 0.0)
+    except OSError as exc:  # e.g. exec format error: a broken binary is data, not a crash
+        return CommandResult(argv, 126, b"", f"{argv[0]}: {exc.strerror or exc}".encode(), 0.0)
+    readers = [_Reader(proc.stdout, output_cap, f"out-{proc.pid}"),  # type: ignore[arg-type]
+               _Reader(proc.stderr, output_cap, f"err-{proc.pid}")]  # type: ignore[arg-type]
+    for r in readers:
+        r.start()
+    if stdin is not None:
+        threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True).start()
+    deadline = start + timeout
     try:
-        out, err = proc.communicate(stdin, timeout=timeout)
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        _kill(proc)
-        out, err = proc.communicate()
-        timed_out = True
+        timed_out = not _wait(proc, readers, deadline)
+        if timed_out:
+            kill_tree(proc.pid, mark)
+            _reap(proc)
+            _join(readers, time.monotonic() + PIPE_GRACE)
+            if any(r.is_alive() for r in readers):  # a process outside the tree holds a pipe
+                kill_marked(mark)
+                _join(readers, time.monotonic() + PIPE_GRACE)
     except BaseException:  # Ctrl-C, or a SIGTERM turned into an exception: no orphan is left
-        _kill(proc)
-        try:
-            proc.communicate(timeout=5)
-        except Exception:  # noqa: BLE001 - best effort while unwinding
-            pass
+        kill_tree(proc.pid, mark)
+        kill_marked(mark)
+        _reap(proc)
         raise
-    return CommandResult(argv, proc.returncode, out, err, time.monotonic() - start, timed_out)
+    (out, cut_out), (err, cut_err) = (r.snapshot() for r in readers)
+    rc = proc.returncode if proc.returncode is not None else -9
+    return CommandResult(argv, rc, out, err, time.monotonic() - start, timed_out,
+                         truncated=cut_out or cut_err)
 
 
-def _kill(proc: subprocess.Popen) -> None:
+def _wait(proc: subprocess.Popen, readers: list[_Reader], deadline: float) -> bool:
+    """Wait for the process to exit and both pipes to close, until the deadline."""
     try:
-        if os.name != "nt":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:  # pragma: no cover - Windows
-            proc.kill()
-    except (ProcessLookupError, PermissionError):
+        proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        return False
+    return _join(readers, deadline)
+
+
+def _join(readers: list[_Reader], deadline: float) -> bool:
+    for r in readers:
+        r.join(max(0.0, deadline - time.monotonic()))
+    return not any(r.is_alive() for r in readers)
+
+
+def _reap(proc: subprocess.Popen) -> None:
+    try:
+        proc.wait(timeout=PIPE_GRACE)
+    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL not yet delivered
         pass
+
+
+def kill_tree(pid: int, mark: str | None = None) -> None:
+    """Kill a process and every descendant, several rounds (a forking child keeps forking)."""
+    if os.name != "nt":  # the process group first: one call, nothing in it can fork away
+        import signal
+
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
+    for _ in range(3):
+        try:
+            top = psutil.Process(pid)
+            procs = [top, *top.children(recursive=True)]
+        except psutil.Error:
+            return
+        alive = [p for p in procs if _alive(p)]
+        if not alive or (len(alive) == 1 and alive[0].pid == pid and _zombie(alive[0])):
+            return
+        for p in alive:
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+        psutil.wait_procs([p for p in alive if p.pid != pid], timeout=0.2)
+
+
+def kill_marked(mark: str) -> list[int]:
+    """Kill every process of this user whose environment carries this run's mark: the ones
+    that left the tree (their parent died) or the session. Returns their PIDs."""
+    found = []
+    for p in psutil.process_iter():
+        try:
+            if p.pid == os.getpid() or p.environ().get(MARK) != mark:
+                continue
+            p.kill()
+            found.append(p.pid)
+        except psutil.Error:
+            continue
+    return found
+
+
+def _alive(p: psutil.Process) -> bool:
+    try:
+        return p.is_running()
+    except psutil.Error:
+        return False
+
+
+def _zombie(p: psutil.Process) -> bool:
+    try:
+        return p.status() == psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return True
