@@ -8,7 +8,7 @@ from typing import Sequence
 from mpdiag.errors import InvalidName
 
 CLI = "multipass"
-_NAME = re.compile(r"^[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?", re.ASCII)
 
 # Releases up to 1.16 re-run an exec whose remote command exits 4 forever (#3771):
 # every command we exec is wrapped so 4 becomes 104.
@@ -17,7 +17,7 @@ _NO_EXIT_4 = 'rc=0; "$@" || rc=$?; if [ "$rc" -eq 4 ]; then exit 104; fi; exit "
 
 def validate_name(name: str) -> str:
     """An instance name as Multipass accepts it; anything else is refused before any command."""
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise InvalidName(
             f"{name!r} is not a valid instance name (letters, digits and hyphens, starting with a letter, "
             "not ending with a hyphen, at most 63 characters)")
