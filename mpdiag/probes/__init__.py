@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -98,24 +99,48 @@ class Source(Protocol):
     def fetch(self, probe: Probe, ctx: ProbeContext) -> CommandResult: ...
 
 
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def render_argv(template: Sequence[Any], params: Mapping[str, Any]) -> list[str]:
+    """An argv template with its `{param}` placeholders filled from the call's params.
+
+    Only whole `{name}` placeholders of a param given are replaced; every other brace
+    stays literal, so `bcdedit /enum {current}` is run as written (str.format would
+    raise KeyError), and a value is inserted as is, never formatted again."""
+    def fill(m: "re.Match[str]") -> str:
+        name = m.group(1)
+        return str(params[name]) if name in params else m.group(0)
+
+    return [_PLACEHOLDER.sub(fill, str(a)) for a in template]
+
+
 class LiveSource:
-    """Runs probes on this machine (host probes) or through `multipass exec` (instance probes)."""
+    """Runs probes on this machine (host probes) or through `multipass exec` (instance probes),
+    each bounded by the timeout and by `output_cap` bytes of stdout and of stderr."""
 
     mode = "live"
 
-    def fetch(self, probe: Probe, ctx: ProbeContext) -> CommandResult:
-        if probe.call is not None:
-            return _call(probe, ctx)
+    def __init__(self, output_cap: int = runner.DEFAULT_OUTPUT_CAP) -> None:
+        self.output_cap = output_cap
+
+    def argv(self, probe: Probe, ctx: ProbeContext) -> list[str]:
+        """The argv this probe runs here (after sudo and `multipass exec` wrapping)."""
         template = probe.command(ctx) if callable(probe.command) else probe.command
-        argv = [str(a).format(**ctx.params) for a in (template or ())]
+        argv = render_argv(template or (), ctx.params)
         if probe.privileged and not probe.instance:
             argv = runner.privileged(argv)
         if probe.instance:
             argv = exec_argv(ctx.instance or "", argv)
-        return runner.run(argv, ctx.timeout)
+        return argv
+
+    def fetch(self, probe: Probe, ctx: ProbeContext) -> CommandResult:
+        if probe.call is not None:
+            return _call(probe, ctx, self.output_cap)
+        return runner.run(self.argv(probe, ctx), ctx.timeout, output_cap=self.output_cap)
 
 
-def _call(probe: Probe, ctx: ProbeContext) -> CommandResult:
+def _call(probe: Probe, ctx: ProbeContext, output_cap: int = runner.DEFAULT_OUTPUT_CAP) -> CommandResult:
     """A Python probe, bounded by the timeout like a command; its result is JSON text."""
     box: dict[str, Any] = {}
 
@@ -134,8 +159,10 @@ def _call(probe: Probe, ctx: ProbeContext) -> CommandResult:
     if t.is_alive():
         return CommandResult(argv, -1, b"", b"", took, timed_out=True)
     if "error" in box:
-        return CommandResult(argv, 1, b"", box["error"].encode(), took)
-    return CommandResult(argv, 0, json.dumps(box["value"], sort_keys=True).encode(), b"", took)
+        err = box["error"].encode()
+        return CommandResult(argv, 1, b"", err[:output_cap], took, truncated=len(err) > output_cap)
+    out = json.dumps(box["value"], sort_keys=True).encode()
+    return CommandResult(argv, 0, out[:output_cap], b"", took, truncated=len(out) > output_cap)
 
 
 class ReplaySource:
