@@ -3,6 +3,7 @@
 pytest_plugins = [
     "fixtures.options",
     "fixtures.session",
+    "fixtures.hosts",
     "fixtures.checks",
     "fixtures.instances",
     "fixtures.reporting",

@@ -33,11 +33,13 @@ def triage(checks: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def build(checks: list[dict[str, Any]], *, platform: str, mode: str, started: str, duration_s: float,
-          environment: dict[str, Any]) -> dict[str, Any]:
-    """The diagnosis document, checks in the guide's order (unknown IDs last)."""
+          environment: dict[str, Any], host: str | None = None) -> dict[str, Any]:
+    """The diagnosis document, checks in the guide's order (unknown IDs last); `host` is the
+    run's host label (a fleet summary merges runs by it)."""
     ordered = sorted(checks, key=lambda c: catalog.order(c["id"]) if c["id"] in catalog.BY_ID else (9, 0))
     return {
         "format": FORMAT,
+        "host": host,
         "platform": platform,
         "mode": mode,
         "started": started,
