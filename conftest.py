@@ -9,4 +9,5 @@ pytest_plugins = [
     "fixtures.reporting",
     "fixtures.html_report",
     "fixtures.allure_report",
+    "fixtures.compare",
 ]
