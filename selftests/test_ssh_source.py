@@ -1,0 +1,66 @@
+"""Groundwork for remote hosts over OpenSSH (mpdiag/ssh.py): targets, argv, quoting, platform."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+
+import pytest
+
+from mpdiag.errors import ProbeError
+from mpdiag.runner import CommandResult
+from mpdiag.ssh import (SshTarget, detect_platform, encoded_powershell, parse_target, parse_targets,
+                        platform_of, posix_command, remote_command, ssh_argv)
+
+
+def test_targets():
+    assert parse_target("ssh://alice@mac-1.lab:2222") == SshTarget("alice", "mac-1.lab", 2222)
+    assert parse_target("ssh://10.0.0.5") == SshTarget(None, "10.0.0.5", 22)
+    assert parse_targets("ssh://a@h1, ssh://a@h1,ssh://b@h2:23") == [SshTarget("a", "h1"), SshTarget("b", "h2", 23)]
+    for bad, why in (("h1", "not an ssh://"), ("ssh://-oProxyCommand=x", "not a host"),
+                     ("ssh://a b@h", "not a user"), ("ssh://h:70000", "out of range"), ("ssh://h;rm", "host")):
+        with pytest.raises(ValueError, match=why):
+            parse_target(bad)
+
+
+def test_ssh_argv_never_prompts_and_ends_options():
+    argv = ssh_argv(SshTarget("u", "h", 2200), "uname -s", 5)
+    assert argv[:5] == ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5"]
+    assert argv[-3:] == ["--", "u@h", "uname -s"] and "-p" in argv and "2200" in argv
+
+
+def test_posix_quoting_survives_the_remote_shell():
+    argv = ["printf", "%s\\n", "a b", "$(id)", "'q'", "x;y", "*", ""]
+    out = subprocess.run(["sh", "-c", posix_command(argv)], capture_output=True, text=True).stdout
+    assert out.split("\n")[:-1] == argv[2:]
+
+
+def test_powershell_goes_encoded():
+    cmd = remote_command(["powershell", "-NoProfile", "-NonInteractive", "-Command", "Get-VMSwitch | ConvertTo-Json"],
+                         "windows")
+    head, b64 = cmd.rsplit(" ", 1)
+    assert head == "powershell -NoProfile -NonInteractive -EncodedCommand"
+    assert base64.b64decode(b64).decode("utf-16-le") == "Get-VMSwitch | ConvertTo-Json"
+    other = remote_command(["cmd", "/d", "/c", "type x's"], "windows")
+    assert base64.b64decode(other.rsplit(" ", 1)[1]).decode("utf-16-le") == "& 'cmd' '/d' '/c' 'type x''s'"
+    assert encoded_powershell("é").endswith(base64.b64encode("é".encode("utf-16-le")).decode())
+
+
+def _res(rc, out=b"", err=b""):
+    return CommandResult(("ssh",), rc, out, err)
+
+
+def test_platform_detected_not_assumed():
+    assert platform_of(_res(0, b"Darwin\n"), None) == "macos"
+    assert platform_of(_res(0, b"Linux\n"), None) == "linux"
+    assert platform_of(_res(1, b"", b"'uname' is not recognized"), _res(0, b"\r\nMicrosoft Windows [Version 10.0]\r\n")) \
+        == "windows"
+    assert platform_of(_res(0, b"SunOS\n"), None) is None
+
+
+@pytest.mark.skipif(shutil.which("ssh") is None, reason="no OpenSSH client")
+def test_unreachable_host_is_one_clear_error():
+    """Real ssh to a closed loopback port: refused, ssh's exit 255, one line naming the host."""
+    with pytest.raises(ProbeError, match=r"127\.0\.0\.1:1 is unreachable over ssh"):
+        detect_platform(SshTarget(None, "127.0.0.1", 1), 3)
