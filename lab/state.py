@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Iterator
 
 DEFAULT_STATE_DIR = "/run/mp-lab"
-HOST_NS = "mp-host"
-NET_NS = "mp-net"
-INSTANCE_NS_PREFIX = "mp-i-"
+# Namespace names are global: MPLAB_NS_PREFIX (default "mp") lets a second lab run beside another.
+NS_PREFIX = os.environ.get("MPLAB_NS_PREFIX") or "mp"
+HOST_NS = f"{NS_PREFIX}-host"
+NET_NS = f"{NS_PREFIX}-net"
+INSTANCE_NS_PREFIX = f"{NS_PREFIX}-i-"
 UPLINK = "wan0"
 WAN_HOST_IP = "203.0.113.2"
 WAN_NET_IP = "203.0.113.1"
@@ -67,6 +69,7 @@ class LabState:
     subnet_prefix: str      # e.g. 10.97.23 (the content of multipass_subnet)
     host_ns: str = HOST_NS
     net_ns: str = NET_NS
+    instance_prefix: str = INSTANCE_NS_PREFIX
     uplink: str = UPLINK
     wan_host_ip: str = WAN_HOST_IP
     wan_net_ip: str = WAN_NET_IP

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import services, web
 from .netns import LabError, kill_pid, ns_list, ns_pids, nsx, run
-from .state import (INSTANCE_NS_PREFIX, LAYOUTS, InstanceState, LabState, current_pids,
+from .state import (HOST_NS, INSTANCE_NS_PREFIX, LAYOUTS, NET_NS, InstanceState, LabState, current_pids,
                     forget_pid, load_state, locked)
 
 BIN_DIR = Path(__file__).resolve().parent / "bin"
@@ -24,8 +24,8 @@ MP_COMMENT = "generated for Multipass network {bridge}"
 
 
 def is_lab_ns(name: str) -> bool:
-    """Namespaces the lab owns by name: mp-host, mp-net, mp-i-*."""
-    return name in ("mp-host", "mp-net") or name.startswith(INSTANCE_NS_PREFIX)
+    """Namespaces the lab owns by name: mp-host, mp-net, mp-i-* (another MPLAB_NS_PREFIX: its own)."""
+    return name in (HOST_NS, NET_NS) or name.startswith(INSTANCE_NS_PREFIX)
 
 
 # ---- firewall --------------------------------------------------------------------------------
@@ -96,7 +96,7 @@ def add_instance(st: LabState, name: str, origin: str = "lab") -> InstanceState:
         raise LabError(f"invalid instance name {name!r}: letters, digits, hyphens; starts with a letter")
     if name in st.instances:
         raise LabError(f"instance {name!r} already exists")
-    ns = f"{INSTANCE_NS_PREFIX}{name}"
+    ns = f"{st.instance_prefix}{name}"
     h = hashlib.sha1(name.encode()).hexdigest()
     mac = f"52:54:00:{h[0:2]}:{h[2:4]}:{h[4:6]}"
     if st.layout == "linux":
