@@ -96,6 +96,21 @@ CHECKS: tuple[CheckSpec, ...] = (
     _c("instance.arp.extra_ips", "arp", "instance.arp", "extra IPs answer ARP"),
 )
 
+# The way out (issue 12): path MTU, TLS, image servers and proxies, the launch's DHCP exchange.
+CHECKS += (
+    _c("macos.multipass.image_servers", "generic", "macos.multipass_proxy",
+       "the image servers answer `find`; the daemon sees the proxy"),
+    _c("windows.multipass.image_servers", "generic", "windows.multipass_proxy",
+       "the image servers answer `find`; the daemon sees the proxy"),
+    _c("linux.multipass.image_servers", "generic", "linux.multipass_proxy",
+       "the image servers answer `find`; the daemon sees the proxy"),
+    _c("instance.launch.dhcp_exchange", "generic", "instance.dhcp.no_offer",
+       "the launched instance's DHCP exchange completes with the bridge"),
+    _c("instance.net.path_mtu", "dns", "instance.path_mtu", "full-size packets leave without a path-MTU black hole"),
+    _c("instance.net.https_external", "dns", "instance.tls_inspection",
+       "a TLS handshake completes with a trusted certificate"),
+)
+
 BY_ID: dict[str, CheckSpec] = {c.id: c for c in CHECKS}
 
 

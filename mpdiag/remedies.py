@@ -284,6 +284,79 @@ _ALL = [
        GUIDE, "{log_command}"),
 ]
 
+# --- the way out (issue 12) -------------------------------------------------------------------
+NETPLAN_MTU = "https://netplan.readthedocs.io/en/stable/netplan-yaml/#properties-for-all-device-types"
+UBUNTU_CA = "https://documentation.ubuntu.com/server/how-to/security/install-a-root-ca-certificate-in-the-trust-store/"
+_PROXY_WHY = ("multipassd reads only `http_proxy` (then `HTTP_PROXY`) from its own environment, once at start, "
+              "and uses it for https downloads too (CONNECT); `https_proxy`, `no_proxy` and your shell's "
+              "variables never reach it. {proxy_note} Give the URL a port: without one Multipass uses 65535.")
+_ALL += [
+    _r("instance.path_mtu", "Lower the MTU below the path's (a path-MTU black hole)",
+       "Packets larger than {mtu} bytes from {instance} vanish and nobody says so (ICMP 'fragmentation needed' "
+       "is dropped, typically on a VPN): set the instance's MTU to what passes with netplan `mtu:`, lower the "
+       "VPN's MTU, or clamp TCP's MSS to the path MTU on the host.",
+       NETPLAN_MTU,
+       "multipass exec {instance} -- sudo ip link set dev {dev} mtu {mtu}  # try it now (until reboot)",
+       "multipass exec {instance} -- sudo netplan set ethernets.{dev}.mtu={mtu}  # keep it, then: sudo netplan apply",
+       "sudo iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu  "
+       "# Linux host: MSS clamping"),
+    _r("instance.tls_inspection", "Exempt the instances from TLS inspection",
+       "Security software on the way out replaces the server's certificate with one from \"{issuer}\", which the "
+       "instance does not trust, so apt, snap and curl fail. Exempt the instance subnet ({subnet}) from TLS "
+       "inspection in the product, or, if you trust that CA, install it in the instance.",
+       UBUNTU_CA,
+       "multipass exec {instance} -- openssl s_client -connect {host}:{port} -servername {host} -showcerts "
+       "</dev/null",
+       "multipass exec {instance} -- sudo sh -c 'cat > /usr/local/share/ca-certificates/inspection.crt' "
+       "< inspection-ca.pem && multipass exec {instance} -- sudo update-ca-certificates"),
+    _r("instance.https_blocked", "HTTPS does not get out of the instance",
+       "Ping and DNS work but HTTPS to {host}:{port} does not: a network that requires a proxy (set it for apt "
+       "and the shell inside the instance), a firewall dropping 443, or a path-MTU problem (lower the MTU, see "
+       "instance.net.path_mtu).",
+       DNS,
+       "multipass exec {instance} -- curl -v --max-time 10 https://{host}:{port}/",
+       "multipass exec {instance} -- sudo ip link set dev ens3 mtu 1280  # if it then works: an MTU problem"),
+    _r("instance.dhcp.no_offer", "No DHCP server answers on the bridge",
+       "The instance asks for an address and nobody answers on {bridge}: the host's DHCP server (dnsmasq, "
+       "bootpd) is not running or a firewall drops DHCP. The host checks of the generic section say which.",
+       GENERIC,
+       "sudo tcpdump -i {bridge} -n -e -vv 'udp and (port 67 or port 68)'  # while `multipass launch` runs"),
+    _r("instance.dhcp.rogue", "Stop the other DHCP server on the subnet",
+       "{rogue} answers the instances' DHCP on {bridge} instead of the host ({gateway}): its leases give them "
+       "another router and DNS. Find it by the MAC in the capture and stop it (a DHCP server in another VM, "
+       "a container, a bridged router).",
+       GENERIC,
+       "sudo tcpdump -i {bridge} -n -e -vv 'udp and (port 67 or port 68)'"),
+    _r("instance.dhcp.no_discover", "The instance never asked for an address",
+       "No DISCOVER came from the launched instance on {bridge}: it did not boot far enough, or its NIC is "
+       "attached elsewhere.",
+       LAUNCH_GUIDE, "multipass info {instance}"),
+    _r("instance.dhcp.no_ack", "The DHCP exchange does not complete",
+       "The instance got an offer on {bridge} but no acknowledgement: the server refuses the request (NAK) or "
+       "its reply is lost (a firewall, a second server).",
+       GENERIC, "sudo tcpdump -i {bridge} -n -e -vv 'udp and (port 67 or port 68)'"),
+    _r("linux.multipass_proxy", "Give the snap's daemon the proxy",
+       _PROXY_WHY + " On Linux the snap's daemon gets it only from the snap's options (`/etc/environment` "
+       "does not reach it).",
+       LAUNCH_GUIDE,
+       "sudo snap set multipass proxy.http=http://<host>:<port> proxy.https=http://<host>:<port>",
+       "sudo cat /proc/$(pidof multipassd)/environ | tr '\\0' '\\n' | grep -i proxy  # what the daemon has"),
+    _r("macos.multipass_proxy", "Give the launchd daemon the proxy",
+       _PROXY_WHY + " On macOS the daemon is started by launchd: only the plist's EnvironmentVariables reach it.",
+       LAUNCH_GUIDE,
+       "sudo /usr/libexec/PlistBuddy -c 'Add :EnvironmentVariables:http_proxy string http://<host>:<port>' "
+       "/Library/LaunchDaemons/com.canonical.multipassd.plist",
+       "sudo launchctl unload /Library/LaunchDaemons/com.canonical.multipassd.plist && sudo launchctl load -w "
+       "/Library/LaunchDaemons/com.canonical.multipassd.plist"),
+    _r("windows.multipass_proxy", "Give the Multipass service the proxy",
+       _PROXY_WHY + " On Windows the service reads the machine environment, not the user's.",
+       LAUNCH_GUIDE,
+       "Stop-Service Multipass  # as Administrator",
+       'Set-ItemProperty -Path "HKLM:\\System\\CurrentControlSet\\Control\\Session Manager\\Environment" '
+       '-Name HTTP_PROXY -Value "http://<host>:<port>"',
+       "Start-Service Multipass"),
+]
+
 REMEDIES: dict[str, Remedy] = {r.id: r for r in _ALL}
 
 

@@ -82,13 +82,21 @@ ROUTES = [{"dst": "default", "gateway": "10.97.23.1", "dev": "eth0", "protocol":
           {"dst": "10.97.23.0/24", "dev": "eth0", "protocol": "kernel", "scope": "link"}]
 ADDRS = [{"ifindex": 1, "ifname": "lo", "flags": ["LOOPBACK", "UP"], "addr_info": [
               {"family": "inet", "local": "127.0.0.1", "prefixlen": 8}]},
-         {"ifindex": 2, "ifname": "eth0", "flags": ["UP"], "addr_info": [
+         {"ifindex": 2, "ifname": "eth0", "flags": ["UP"], "mtu": 1500, "addr_info": [
               {"family": "inet", "local": "10.97.23.5", "prefixlen": 24}]}]
 PING_OK = ("PING x (x) 56(84) bytes of data.\n\n--- x ping statistics ---\n"
            "15 packets transmitted, 15 received, 0% packet loss, time 2800ms\n")
 DIG_OK = (";; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 1\n"
           ";; ANSWER SECTION:\ngoogle.ie.\t\t300\tIN\tA\t198.51.100.80\n")
+TLS_OK = ("SSL_connect:before SSL initialization\nSSL_connect:SSLv3/TLS write client hello\n"
+          "SSL_connect:SSLv3/TLS read server hello\nSSL_connect:SSLv3/TLS write finished\nCONNECTED(00000003)\n"
+          "---\nCertificate chain\n 0 s:CN = cloud-images.ubuntu.com\n   i:C = US, O = Let's Encrypt, CN = R11\n"
+          "---\nVerify return code: 0 (ok)\n---\nDONE\n")
 HEALTHY_EXEC = [
+    ["ping -n -M do", {"out": "PING 10.97.23.1 (10.97.23.1) 1472(1500) bytes of data.\n1480 bytes from 10.97.23.1: "
+                       "icmp_seq=1 ttl=64 time=0.1 ms\n\n--- 10.97.23.1 ping statistics ---\n"
+                       "1 packets transmitted, 1 received, 0% packet loss, time 0ms\n"}],
+    ["openssl s_client", {"out": TLS_OK}],
     ["ip -j -4 addr", {"out": json.dumps(ADDRS)}],
     ["ip -j route", {"out": json.dumps(ROUTES)}],
     ["ping", {"out": PING_OK}],
@@ -162,6 +170,7 @@ def test_healthy_attached_primary_passes_and_is_only_read(tmp_path, fake):
     outcomes = run.outcomes()
     assert outcomes.pop("instance.launch.gets_ip") == "skipped"
     assert outcomes.pop("instance.arp.extra_ips") == "skipped"  # attached, no extra IP: nothing to read
+    assert outcomes.pop("instance.launch.dhcp_exchange") == "skipped"  # captured only with --launch
     assert set(outcomes.values()) == {"passed"}, run.stdout[-3000:]
     assert run.diagnosis["environment"]["instance"] == "primary"
     for call in fake.calls():

@@ -27,7 +27,8 @@ from selftests.suite import ROOT
 
 pytestmark = pytest.mark.lab
 
-LAB_STATE = "/run/mp-lab-e2e"
+LAB_STATE = "/run/mp-lab-e2e" if (os.environ.get("MPLAB_NS_PREFIX") or "mp") == "mp" else \
+    f"/run/{os.environ['MPLAB_NS_PREFIX']}-lab-e2e"  # a second lab (another prefix) keeps its own state
 LAYOUTS = ("linux", "macos")
 FAST = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": "/tmp/mpdiag-pycache"}
 BASE_ARGS = ("tests_instance", "-p", "no:hypothesispytest", "--instance", "primary",
@@ -38,6 +39,7 @@ STATE, LAUNCH, SHELL = "instance.state.running_with_ip", "instance.launch.gets_i
 PING_GW, PING_EXT = "instance.net.ping_gateway", "instance.net.ping_external"
 DNS_GW, DNS_EXT, RESOLVER = "instance.dns.gateway", "instance.dns.external", "instance.dns.resolver"
 SANE, ARP = "instance.dns.answers_sane", "instance.arp.extra_ips"
+PMTU, HTTPS, DHCP_EX = "instance.net.path_mtu", "instance.net.https_external", "instance.launch.dhcp_exchange"
 
 
 @dataclass(frozen=True)
@@ -53,20 +55,27 @@ class Case:
     budget_s: float = 15.0
     passes: frozenset[str] = field(default_factory=frozenset)  # must pass (not merely not fail)
     retries: int = 0  # random faults (loss): a rerun is allowed once
+    remedies: tuple[tuple[str, str], ...] = ()  # check -> remedy, where it is not the catalog's default
+    evidence: tuple[tuple[str, str], ...] = ()  # check -> text its message must hold ({rogue}: the rogue's IP)
 
 
-def case(name, fault, fails, triage, *args, budget=15.0, passes=(), retries=0) -> Case:
-    return Case(name, fault, frozenset(fails), triage, tuple(args), budget, frozenset(passes), retries)
+def case(name, fault, fails, triage, *args, budget=15.0, passes=(), retries=0, remedies=None,
+         evidence=None) -> Case:
+    return Case(name, fault, frozenset(fails), triage, tuple(args), budget, frozenset(passes), retries,
+                tuple((remedies or {}).items()), tuple((evidence or {}).items()))
 
 
-ALL_BUT_LAUNCH_ARP = {STATE, SHELL, PING_GW, PING_EXT, DNS_GW, DNS_EXT, RESOLVER, SANE}
+ALL_BUT_LAUNCH_ARP = {STATE, SHELL, PING_GW, PING_EXT, DNS_GW, DNS_EXT, RESOLVER, SANE, PMTU, HTTPS}
 COMMON = [
     case("healthy", None, set(), None, budget=8.0, passes=ALL_BUT_LAUNCH_ARP),
     case("healthy-launch", None, set(), None, "--launch", budget=12.0,
-         passes=ALL_BUT_LAUNCH_ARP | {LAUNCH, ARP}),
+         passes=ALL_BUT_LAUNCH_ARP | {LAUNCH, ARP, DHCP_EX}),
     case("dns-stop", "dns-stop", {DNS_GW, RESOLVER}, D, passes={PING_EXT, DNS_EXT}),
     case("dhcp-stop", "dhcp-stop", {STATE}, G),
-    case("dhcp-stop-launch", "dhcp-stop", {LAUNCH}, G, "--launch"),
+    case("dhcp-stop-launch", "dhcp-stop", {LAUNCH, DHCP_EX}, G, "--launch",
+         evidence={DHCP_EX: "DISCOVER without OFFER"}),
+    case("dhcp-rogue-launch", "dhcp-rogue", {DHCP_EX, PING_GW}, G, "--launch", passes={LAUNCH},
+         remedies={DHCP_EX: "instance.dhcp.rogue"}, evidence={DHCP_EX: "OFFER from {rogue}"}),
     case("dhcp-squat", "dhcp-squat", {STATE}, G),
     case("dhcp-rogue", "dhcp-rogue", {PING_GW}, R),
     case("nat-removed", "nat-removed", {PING_EXT}, D, passes={PING_GW, DNS_GW}),
@@ -77,6 +86,13 @@ COMMON = [
     case("loss", "loss", {PING_EXT}, D, passes={PING_GW}, retries=1),
     case("black-hole", "black-hole", {PING_EXT}, D, budget=20.0, passes={PING_GW}),
     case("dns-intercept", "dns-intercept", {SANE}, D, passes={DNS_GW, DNS_EXT, RESOLVER}),
+    # the way out: ping and DNS work, full-size packets, TLS or direct HTTPS do not
+    case("mtu-blackhole", "mtu-blackhole", {PMTU}, D, passes={PING_GW, PING_EXT, DNS_GW, RESOLVER},
+         evidence={PMTU: "1300 bytes (1328-byte packets) is the largest that passes"}),
+    case("tls-intercept", "tls-intercept", {HTTPS}, D, passes={PING_EXT, DNS_GW, PMTU},
+         evidence={HTTPS: '"Contoso SecureWeb TLS Inspection CA"'}),
+    case("proxy-required", "proxy-required", {HTTPS}, D, passes={PING_EXT, DNS_GW, PMTU},
+         remedies={HTTPS: "instance.https_blocked"}, evidence={HTTPS: "no TCP connection"}),
 ]
 # Multipass on Linux has ONE dnsmasq for DHCP and DNS: when a squatter holds :53 it dies, and DHCP with it.
 BY_LAYOUT = {
@@ -97,8 +113,10 @@ def _unavailable() -> str | None:
     if reason:
         return reason
     names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
-    if "mp-host" in names:
-        return "another lab is up (namespace mp-host exists): its names are global, so this one cannot start"
+    from lab.state import HOST_NS
+
+    if HOST_NS in names:
+        return f"another lab is up (namespace {HOST_NS} exists): its names are global, so this one cannot start"
     return None
 
 
@@ -167,9 +185,14 @@ def test_fault_gives_exactly_its_findings(lab, case: Case, tmp_path):
         rec = next(c for c in diag["checks"] if c["id"] == cid)
         assert rec["message"].startswith(cid), rec["message"]
         remedy = rec["remedy"]
-        assert remedy and remedy["id"] == catalog.spec(cid).remedy and remedy["doc"].startswith("https://"), rec
+        wanted = dict(case.remedies).get(cid, catalog.spec(cid).remedy)
+        assert remedy and remedy["id"] == wanted and remedy["doc"].startswith("https://"), rec
         for command in remedy["commands"]:
             assert command in rec["message"], (command, rec["message"])
+    rogue = lab.state.instances["second"].ip or "?"
+    for cid, text in case.evidence:
+        rec = next(c for c in diag["checks"] if c["id"] == cid)
+        assert text.format(rogue=rogue) in rec["message"], (text, rec["message"])
     for rec in diag["checks"]:
         if rec["outcome"] == "skipped":
             assert rec["message"], f"{rec['id']} skipped without a reason"
@@ -199,4 +222,4 @@ def test_interrupted_launched_run_leaves_nothing(lab, tmp_path):
     out, _ = proc.communicate(timeout=60)
     assert not [n for n in lab.state.instances if n.startswith("mpdiag-")], out[-2000:]
     assert not [ns for ns in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
-                if ns.startswith("mp-i-mpdiag-")], out[-2000:]
+                if ns.startswith(f"{lab.state.instance_prefix}mpdiag-")], out[-2000:]

@@ -40,6 +40,15 @@ HEALTHY = {
                                     "content": "10.97.23", "error": None}),
     "snap_multipass": "Service               Startup  Current  Notes\nmultipass.multipassd  enabled  active   -\n",
     "multipassd_journal": "2026-11-27T22:18:41+00:00 host multipassd[2871]: Using iptables-nft for firewall rules.\n",
+    # the image servers answer; no proxy anywhere (selftests/test_way_out_checks.py varies these)
+    "multipass_find": '{\n    "errors": [\n    ],\n    "images": {\n        "24.04": {\n            "aliases": [\n'
+                      '                "noble",\n                "lts"\n            ],\n            "os": "Ubuntu",\n'
+                      '            "release": "24.04 LTS",\n            "remote": "",\n'
+                      '            "version": "20261118"\n        }\n    }\n}\n',
+    "snap_proxy": 'error: snap "multipass" has no "proxy" configuration option\n',
+    "multipassd_environ": "",
+    "etc_environment": "",
+    "shell_proxy_env": "{}",
 }
 
 
@@ -113,7 +122,7 @@ def test_daemon_down_fails_with_snap_state(tmp_path):
 def test_other_driver_skips_the_qemu_checks(tmp_path):
     r, got = run(tmp_path, multipass_driver="lxd\n")
     assert got["linux.multipass.daemon"] == "passed"
-    for i in set(LINUX_IDS) - {"linux.multipass.daemon"}:
+    for i in set(LINUX_IDS) - {"linux.multipass.daemon", "linux.multipass.image_servers"}:  # every driver fetches images
         assert got[i] == "skipped" and "driver is lxd" in r.check(i)["message"]
 
 

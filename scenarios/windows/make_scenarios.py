@@ -35,6 +35,7 @@ IDS = [
     "windows.interference.antivirus",
     "windows.portproxy.no_stale_rules",
     "windows.logs.known_errors",
+    "windows.multipass.image_servers",
 ]
 HYPERV_ONLY = {
     "windows.hyperv.hypervisor_running", "windows.switch.exists", "windows.switch.hns_healthy",
@@ -393,6 +394,12 @@ def healthy() -> dict:
                       0, ""),
         "bcdedit": (bcdedit("Auto"), 0, ""),
         "multipass_events": (events(CLEAN_EVENTS), 0, ""),
+        # the image servers answer; no proxy anywhere (proxy stories: scenarios/way_out_make.py)
+        "multipass_find": (mp_json({"errors": [], "images": {"24.04": {
+            "aliases": ["noble", "lts"], "os": "Ubuntu", "release": "24.04 LTS", "remote": "",
+            "version": "20261118"}}}), 0, ""),
+        "machine_proxy_env": ("", 0, ""),
+        "shell_proxy_env": ("{}", 0, ""),
     }
 
 
