@@ -1,5 +1,7 @@
 """Generic networking problems, seen from the instance side: does it launch, run, get an IPv4?"""
 
+from __future__ import annotations
+
 import ipaddress
 
 import pytest
