@@ -223,3 +223,45 @@ def test_interrupted_launched_run_leaves_nothing(lab, tmp_path):
     assert not [n for n in lab.state.instances if n.startswith("mpdiag-")], out[-2000:]
     assert not [ns for ns in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
                 if ns.startswith(f"{lab.state.instance_prefix}mpdiag-")], out[-2000:]
+
+
+PROXY_ENV = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY")
+
+
+def _image_servers(lab, tmp_path, shell: dict[str, str]) -> dict:
+    """linux.multipass.image_servers, run by the real suite inside the lab's host with a given
+    shell environment (the stand-in's `find` takes its proxy from the lab's multipassd)."""
+    from selftests.test_lab_linux import lab_env
+
+    env = {k: v for k, v in os.environ.items() if k not in PROXY_ENV and k != "PYTEST_XDIST_WORKER"}
+    prefix = ["ip", "netns", "exec", lab.state.host_ns, "env", *(f"{k}={v}" for k, v in {**lab_env(lab), **shell}.items())]
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--reports={tmp_path}",
+            "tests_host", "-k", "image_servers"]
+    subprocess.run(prefix + argv, cwd=ROOT, env={**env, **FAST}, capture_output=True, text=True, timeout=120)
+    diag = json.loads((tmp_path / "diagnosis.json").read_text())
+    return next(c for c in diag["checks"] if c["id"] == "linux.multipass.image_servers")
+
+
+@pytest.mark.parametrize("lab", ["linux"], indirect=True)
+def test_image_servers_and_the_daemons_proxy(lab, tmp_path):
+    """Healthy: find answers. proxy-required with the proxy only in the user's shell: find fails
+    with the daemon's words and the misplaced proxy is named; once the daemon has http_proxy
+    (its environment, as `snap set multipass proxy.http=` gives it), find answers again."""
+    proxy = f"http://{lab.state.proxy_ip}:{lab.state.proxy_port}"
+    lab.heal()
+    try:
+        assert _image_servers(lab, tmp_path / "a", {})["outcome"] == "passed"
+        lab.fault("proxy-required")
+        rec = _image_servers(lab, tmp_path / "b", {"http_proxy": proxy})
+        assert rec["outcome"] == "failed", rec
+        assert 'Remote "" is unknown or unreachable' in rec["message"], rec["message"]
+        assert "the daemon uses no proxy" in rec["message"] and f"http_proxy={proxy}" in rec["message"]
+        assert rec["remedy"]["id"] == "linux.multipass_proxy"
+        lab.set_daemon_proxy({"https_proxy": proxy})  # the daemon never reads https_proxy
+        rec = _image_servers(lab, tmp_path / "c", {})
+        assert rec["outcome"] == "failed" and "which it never reads" in rec["message"], rec["message"]
+        lab.set_daemon_proxy({"http_proxy": proxy})
+        rec = _image_servers(lab, tmp_path / "d", {"http_proxy": proxy})
+        assert rec["outcome"] == "passed", rec["message"]
+    finally:
+        lab.heal()

@@ -35,7 +35,7 @@ NO_JOURNAL = {"linux.logs.known_errors": "skipped"}
 def expect(failed: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
     """Every linux.* check: failed if named, else passed (the journal check skips in the lab)."""
     return {i: ("failed" if i in failed else "passed") for i in LINUX_IDS} | NO_JOURNAL
-HOST_NS = "mp-host"
+from lab.state import HOST_NS  # noqa: E402  (MPLAB_NS_PREFIX aware)
 
 # fault -> the linux.* checks it must fail (all others pass), and the triage's class
 FAULTS: dict[str, tuple[set[str], str]] = {

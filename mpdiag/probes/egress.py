@@ -51,7 +51,7 @@ register(
           ("sh", "-c", f"snap get -d multipass proxy 2>&1 | {_MASK}; exit 0"),
           description="the snap's proxy.http / proxy.https (what launch-multipassd exports)"),
     Probe("multipassd_environ", frozenset({"linux"}), "mpdiag.parse.proxy:parse_env_lines",
-          ("sh", "-c", f'pid=$(pidof -s multipassd) || {{ echo "{NO_DAEMON}"; exit 0; }}; '
+          ("sh", "-c", f'pid=$(pidof -s multipassd) || exec echo "{NO_DAEMON}"; '
                        f'tr "\\000" "\\n" < /proc/$pid/environ | grep -E "^[A-Za-z_]*_proxy=|^[A-Z_]*_PROXY=" '
                        f'| {_MASK}; exit 0'),
           privileged=True, description="the proxy variables of the running multipassd (/proc/<pid>/environ)"),
@@ -62,8 +62,9 @@ register(
           ("cat", LAUNCHD_PLIST), description="multipassd's launchd plist (its EnvironmentVariables)"),
     Probe("machine_proxy_env", frozenset({"windows"}), "mpdiag.parse.proxy:parse_env_lines",
           ("powershell", "-NoProfile", "-NonInteractive", "-Command",
-           f"(Get-Item '{WINDOWS_ENV_KEY}').Property | Where-Object {{ $_ -match 'proxy' }} | "
-           f"ForEach-Object {{ \"$_=$((Get-ItemProperty '{WINDOWS_ENV_KEY}').$_)\" }}"),
+           # braces doubled: argv templates are str.format()ed with the probe's params
+           f"(Get-Item '{WINDOWS_ENV_KEY}').Property | Where-Object {{{{ $_ -match 'proxy' }}}} | "
+           f"ForEach-Object {{{{ \"$_=$((Get-ItemProperty '{WINDOWS_ENV_KEY}').$_)\" }}}}"),
           description="the machine-level environment's proxy variables (what the Multipass service reads)"),
     Probe("dhcp_capture", frozenset({"linux", "macos"}), "mpdiag.parse.dhcp_pcap:parse_capture", _capture_command,
           shows="tcpdump --immediate-mode -i <bridge> -n -U -s 1500 -c 64 -w <tmp> 'udp and (port 67 or port 68)'  (--launch only)",
