@@ -35,8 +35,7 @@ def run_suite(*args: str, reports: Path, cwd: Path = ROOT, env: dict | None = No
               timeout: float = 300) -> SuiteRun:
     """`python -m pytest <args>` at the project root, reports into `reports`."""
     reports.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--reports={reports}",
-            f"--junitxml={reports / 'junit.xml'}", *args]
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--reports={reports}", *args]
     full_env = {**os.environ, **(env or {})}
     full_env.pop("PYTEST_XDIST_WORKER", None)
     proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=full_env, timeout=timeout)

@@ -8,13 +8,15 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from selftests.suite import SCENARIOS, SuiteRun, run_suite
+from selftests.suite import ROOT, SCENARIOS, SuiteRun, run_suite
 
 FAILING = Path(__file__).parent / "data" / "reports" / "failing_daemon"
 DAEMON = "macos.multipass.daemon"
@@ -258,3 +260,90 @@ def test_record_is_redacted_by_default(tmp_path):
         args = ["--record", str(dest), "tests_host/macos/test_multipass.py", "-p", "no:allure_pytest"]
         run_suite(*args, *([flag] if flag else []), reports=tmp_path / f"r-{expected}")
         assert json.loads((dest / "manifest.json").read_text())["redacted"] is expected
+
+
+# --- atomic, per-run reports: concurrent runs, Ctrl-C ----------------------------------------------
+RUN_ID = re.compile(r"\d{8}T\d{6}Z-\d+-[0-9a-f]{6}")
+
+
+def _popen(reports: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
+    argv = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", f"--reports={reports}", *args]
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    full_env.pop("PYTEST_XDIST_WORKER", None)
+    return subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env)
+
+
+def run_ids_of(reports: Path) -> set[str]:
+    """Parse every artefact in `reports` (a failure if one does not parse) and return the run IDs
+    they carry; one set of whole reports carries exactly one."""
+    ids: set[str] = set()
+    names = {p.name for p in reports.iterdir() if not p.name.startswith(".")}
+    assert names <= {"diagnosis.json", "report.html", "issue.md", "junit.xml", "allure-results"}, names
+    if "diagnosis.json" in names:
+        ids.add(json.loads((reports / "diagnosis.json").read_text())["run_id"])
+    if "junit.xml" in names:
+        root = ET.parse(reports / "junit.xml").getroot()
+        ids |= {p.get("value") for p in root.iter("property") if p.get("name") == "run_id"}
+    for name in ("report.html", "issue.md"):
+        if name in names:
+            text = (reports / name).read_text()
+            assert name != "report.html" or text.rstrip().endswith("</html>"), f"{name} is cut"
+            ids |= set(RUN_ID.findall(text))
+    results = reports / "allure-results"
+    if results.is_dir():
+        props = dict(line.split("=", 1) for line in (results / "environment.properties").read_text().splitlines())
+        ids.add(props["run_id"])
+        for f in results.glob("*-result.json"):
+            labels = json.loads(f.read_text()).get("labels", [])
+            ids |= {lb["value"] for lb in labels if lb["name"] == "run_id"}
+    return ids
+
+
+def test_concurrent_runs_never_mix(bundle, tmp_path):
+    """Three runs into one reports/ at once: no internal error, every artefact whole, all of one run."""
+    reports = tmp_path / "reports"
+    procs = [_popen(reports, "--replay", str(b)) for b in (bundle, SCENARIOS / "macos" / "healthy", bundle)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode in (0, 1), out[-2000:] + err[-2000:]
+        assert "INTERNALERROR" not in out + err
+    ids = run_ids_of(reports)
+    assert len(ids) == 1, ids
+    d = json.loads((reports / "diagnosis.json").read_text())
+    results = list((reports / "allure-results").glob("*-result.json"))
+    assert len(results) == len(d["checks"])  # one run's results, not two runs' mixed
+    assert not [p for p in reports.iterdir() if p.name.startswith(".")]  # no staging dir left behind
+
+
+def _interrupt_when(proc: subprocess.Popen, stream, marker: str, count: int = 1) -> None:
+    """Send SIGINT once `marker` has been seen `count` times on `stream` (or the run ended)."""
+    seen = 0
+    for line in stream:
+        if marker in line:
+            seen += 1
+            if seen >= count:
+                proc.send_signal(signal.SIGINT)
+                return
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGINT to a child process is POSIX")
+@pytest.mark.parametrize("moment", ["first-result", "tenth-result", "publishing"])
+def test_ctrl_c_leaves_the_previous_or_the_new_reports_whole(bundle, tmp_path, moment):
+    reports = tmp_path / "reports"
+    first = run_suite("--replay", str(bundle), reports=reports)
+    assert first.rc == 1
+    previous = run_ids_of(reports)
+    assert len(previous) == 1
+    env = {"MPDIAG_PUBLISH_PAUSE": "3"} if moment == "publishing" else {}
+    proc = _popen(reports, "--replay", str(bundle), env=env)
+    if moment == "publishing":
+        _interrupt_when(proc, proc.stderr, "publishing paused")
+    else:
+        _interrupt_when(proc, proc.stdout, "::test_", 1 if moment == "first-result" else 10)
+    out, err = proc.communicate(timeout=120)
+    assert "Traceback (most recent call last)" not in err, err[-3000:]
+    assert proc.returncode in ((2,) if moment == "publishing" else (1, 2)), (proc.returncode, err[-2000:])
+    ids = run_ids_of(reports)
+    assert len(ids) == 1, ids  # previous or new, never a mix
+    if proc.returncode == 2 and ids != previous:
+        assert json.loads((reports / "diagnosis.json").read_text())["interrupted"] is (moment != "publishing")
