@@ -5,6 +5,7 @@ pytest_plugins = [
     "fixtures.session",
     "fixtures.hosts",
     "fixtures.checks",
+    "fixtures.applicable",
     "fixtures.instances",
     "fixtures.reporting",
     "fixtures.html_report",

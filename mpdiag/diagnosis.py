@@ -5,7 +5,7 @@ Pure: built from the check records the pytest side collects.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from mpdiag import catalog
 
@@ -81,3 +81,73 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
     if t.get("doc"):
         lines.append(f"  guide: {t['doc']}")
     return lines + tail
+
+
+def path_environment(get: Callable[[str], Any], platform: str) -> dict[str, Any]:
+    """The facts the path picture draws, from parsed probes: `bridge`, `gateway`,
+    `instances` ([{name, ipv4, state}]), `uplink` ({name, kind, address, default}),
+    `vpn_interfaces`. `get(name)` returns a probe's parsed value or None (the reports call
+    it with the probes the run already made: drawing the picture runs nothing).
+
+    The one place these fields are made: the host model (mpdiag/host/) can feed them."""
+    env: dict[str, Any] = {"bridge": None, "gateway": None, "instances": [], "uplink": None, "vpn_interfaces": []}
+    for inst in _safe_list(get("multipass_list")):
+        env["instances"].append({"name": getattr(inst, "name", None), "state": getattr(inst, "state", None),
+                                 "ipv4": (getattr(inst, "ipv4", None) or (None,))[0]})
+    try:
+        if platform == "macos":
+            _macos_path(get, env)
+        elif platform == "linux":
+            _linux_path(get, env)
+        elif platform == "windows":
+            _windows_path(get, env)
+    except (AttributeError, TypeError, ValueError, IndexError, KeyError):
+        pass  # a shape the picture does not know: the hop says "unknown", the checks still stand
+    return env
+
+
+def _safe_list(value: Any) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _macos_path(get: Callable[[str], Any], env: dict[str, Any]) -> None:
+    from mpdiag.facts import macos
+
+    ifaces = get("ifconfig") or {}
+    bridges = macos.vmnet_bridges(ifaces) if ifaces else []
+    if bridges:
+        env["bridge"] = bridges[0].name
+        env["gateway"] = str(bridges[0].inet[0].ip)
+    env["vpn_interfaces"] = [i.name for i in macos.vpn_interfaces(ifaces)] if ifaces else []
+    default = next((r for r in _safe_list(get("netstat_routes"))
+                    if r.destination == "default" and not r.netif.startswith("bridge") and "I" not in r.flags), None)
+    if default is not None:
+        iface = ifaces.get(default.netif)
+        env["uplink"] = {"name": default.netif, "default": True,
+                         "kind": "vpn" if macos.is_vpn_interface(default.netif) else "lan",
+                         "address": str(iface.inet[0].ip) if iface is not None and iface.inet else None}
+
+
+def _linux_path(get: Callable[[str], Any], env: dict[str, Any]) -> None:
+    from mpdiag.facts import linux
+
+    links = get("host_ip_addr") or {}
+    bridges = linux.multipass_bridges(links) if links else []
+    if bridges:
+        env["bridge"] = bridges[0].name
+        env["gateway"] = str(bridges[0].addresses[0].ip) if bridges[0].addresses else None
+    names = {b.name for b in bridges}
+    others = [lk for lk in links.values() if lk.name not in names and lk.name != "lo" and lk.addresses
+              and not lk.master and not lk.name.startswith(("docker", "virbr", "veth", "tap"))]
+    if others:
+        vpn = others[0].name.startswith(("tun", "wg", "ppp", "tailscale"))
+        env["uplink"] = {"name": others[0].name, "kind": "vpn" if vpn else "lan", "default": False,
+                         "address": str(others[0].addresses[0].ip)}
+    env["vpn_interfaces"] = [lk.name for lk in others if lk.name.startswith(("tun", "wg", "ppp", "tailscale"))]
+
+
+def _windows_path(get: Callable[[str], Any], env: dict[str, Any]) -> None:
+    addrs = [a for a in _safe_list(get("default_switch_ip")) if isinstance(a, dict)]
+    if addrs:
+        env["bridge"] = addrs[0].get("InterfaceAlias") or "vEthernet (Default Switch)"
+        env["gateway"] = addrs[0].get("IPAddress") or addrs[0].get("IPv4Address")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from mpdiag import catalog
 from selftests.suite import ROOT, SCENARIOS, SuiteRun, run_suite
 
 FAILING = Path(__file__).parent / "data" / "reports" / "failing_daemon"
@@ -56,20 +57,16 @@ def healthy(tmp_path_factory) -> SuiteRun:
     return _run(tmp_path_factory, "--replay", str(SCENARIOS / "macos" / "healthy"))
 
 
-def html_data(run: SuiteRun) -> dict:
-    """pytest-html keeps its data as JSON in the page (rendered by its script)."""
-    page = (run.reports / "report.html").read_text()
-    blob = re.search(r'data-jsonblob="([^"]*)"', page).group(1)
-    return json.loads(html.unescape(blob))
+def page(run: SuiteRun) -> str:
+    return (run.reports / "report.html").read_text()
 
 
-def html_test(run: SuiteRun, check_id: str) -> dict:
-    data = html_data(run)
-    for entries in data["tests"].values():
-        for e in entries:
-            if any(f'<td class="col-check">{check_id}</td>' == c for c in e["resultsTableRow"]):
-                return e
-    raise AssertionError(f"no HTML row for {check_id}")
+def html_check(run: SuiteRun, check_id: str) -> str:
+    """The check's article in the doctor's page."""
+    m = re.search(rf'<article class="check [a-z]+" data-outcome="[a-z]+" id="check-{re.escape(check_id)}">.*?</article>',
+                  page(run), re.S)
+    assert m, f"no HTML article for {check_id}"
+    return m.group(0)
 
 
 def allure_result(run: SuiteRun, check_id: str) -> dict:
@@ -95,40 +92,91 @@ def test_every_report_lands_in_reports_dir(failing):
         assert (failing.reports / name).exists(), name
 
 
-# --- HTML --------------------------------------------------------------------------------------
-def test_html_holds_title_triage_remedy_commands_and_probe_outputs(failing):
-    page = (failing.reports / "report.html").read_text()
-    assert "Multipass network doctor" in page
-    assert "mpdiag-triage" in page and "generic problem" in page  # the triage, at the top
-    assert "<script" in page and 'src="http' not in page  # self-contained
-    entry = html_test(failing, DAEMON)
-    assert '<td class="col-verdict">failed</td>' in entry["resultsTableRow"]
-    assert '<td class="col-class">generic</td>' in entry["resultsTableRow"]
-    detail = entry["extras"][0]["content"]
-    assert REMEDY_TITLE in detail and html.escape(COMMAND) in detail
-    assert 'href="https://documentation.ubuntu.com/multipass/' in detail
-    assert "<details><summary>probe <code>multipass_version</code>" in detail
+# --- HTML ----------------------------------------------------------------------------------------
+def test_html_holds_verdict_todo_path_tree_remedy_and_probe_outputs(failing):
+    text = page(failing)
+    assert "Multipass network doctor" in text
+    assert re.search(r'<section class="verdict problem" id="verdict"><h1>Networking problem', text)
+    todo = text[text.index('id="todo"'):text.index('id="path"')]
+    assert html.escape(REMEDY_TITLE) in todo and html.escape(COMMAND) in todo and 'class="copy"' in todo
+    assert '<svg class="path"' in text and 'data-hop="daemon" data-state="failed"' in text
+    assert '<li class="taken" data-class="generic">' in text
+    assert "<script src" not in text and "default-src 'none'" in text  # self-contained, no request
+    detail = html_check(failing, DAEMON)
+    assert 'data-outcome="failed"' in detail and 'href="https://documentation.ubuntu.com/multipass/' in detail
+    assert "<details><summary>probe multipass_version" in detail
+    assert text.index('data-class="generic"><h3>') < text.index('data-class="dns"><h3>')  # the guide's order
 
 
-def test_html_is_redacted_with_the_environment(failing):
-    page = (failing.reports / "report.html").read_text()
+def test_html_skip_reasons_are_text(healthy):
+    text = page(healthy)
+    assert "Skipped: macos.vmnet.subnet_in_192_168:" in text or "Skipped: " in text
+    assert "fixtures/checks.py" not in text and "('/" not in text
+
+
+def test_html_and_issue_md_are_redacted_with_the_environment(failing):
+    text = page(failing)
+    issue = (failing.reports / "issue.md").read_text()
     for secret in ("alice", "3c:22:fb:12:34:56", "81.2.69.160"):
-        assert secret not in page, secret
-    env = html_data(failing)["environment"]
-    assert env["Multipass"] == "1.16.3+mac" and env["Driver"] == "qemu" and env["Mode"] == "replay"
-    assert env["multipassd"] == "(unknown)" and env["Subnet"]
-    assert env["Redacted"].startswith("yes")
-    assert "/home/&lt;user-1&gt;/failing_daemon" in env["Bundle"]
-    detail = html_test(failing, DAEMON)["extras"][0]["content"]
+        assert secret not in text, secret
+        assert secret not in issue, secret
+    env = text[text.index('id="environment"'):]
+    for row in ("<th>Multipass</th><td>1.16.3+mac</td>", "<th>Driver</th><td>qemu</td>", "<th>Mode</th><td>replay</td>",
+                "<th>multipassd</th><td>(unknown)</td>"):
+        assert row in env, row
+    assert "<th>Redacted</th><td>yes" in env
+    detail = html_check(failing, DAEMON)
     assert "/Users/&lt;user-1&gt;/Library" in detail and "&lt;mac-1&gt;" in detail and "&lt;public-ip-1&gt;" in detail
     assert "&lt;user-1&gt;@&lt;host-1&gt;" in detail  # the prompt, same user placeholder
 
 
+def test_issue_md_holds_the_failing_check_its_finding_and_the_triage(failing):
+    issue = (failing.reports / "issue.md").read_text()
+    assert issue.startswith("# Networking problem")
+    rec = failing.check(DAEMON)
+    assert f"**{DAEMON}**" in issue and "## Triage" in issue and "Multipass: 1.16.3+mac" in issue
+    finding = rec["message"].split("\nRemedy: ")[0].split(": ", 1)[1].split()[0]
+    assert finding in issue
+    assert "## multipassd's log" not in issue  # the bundle holds no log
+    last = [ln for ln in failing.stdout.splitlines() if ln.strip()][-1]
+    assert str(failing.reports / "issue.md") in last
+
+
+def test_issue_md_carries_the_daemon_logs_last_lines_when_it_is_down(tmp_path):
+    run = run_suite("--replay", str(SCENARIOS / "macos" / "daemon-down"), "-p", "no:allure_pytest", reports=tmp_path)
+    issue = (tmp_path / "issue.md").read_text()
+    assert run.check("macos.multipass.daemon")["outcome"] == "failed"
+    assert "## multipassd's log (last 20 lines)" in issue
+    log = (SCENARIOS / "macos" / "daemon-down" / "probes" / "multipassd_log.out").read_text().rstrip().splitlines()
+    assert log[-1].split()[-1] in issue
+
+
 def test_no_redact_keeps_the_originals(bundle, tmp_path):
-    run = run_suite("--replay", str(bundle), "--no-redact", "-p", "no:allure_pytest", reports=tmp_path)
-    page = (tmp_path / "report.html").read_text()
-    assert "alice" in page and "3c:22:fb:12:34:56" in page
-    assert html_data(run)["environment"]["Redacted"].startswith("no")
+    run_suite("--replay", str(bundle), "--no-redact", "-p", "no:allure_pytest", reports=tmp_path)
+    text = (tmp_path / "report.html").read_text()
+    assert "alice" in text and "3c:22:fb:12:34:56" in text
+    assert "<th>Redacted</th><td>no" in text
+
+
+def test_html_option_still_gives_pytest_htmls_report(bundle, tmp_path):
+    out = tmp_path / "pytest-html.html"
+    run_suite("--replay", str(bundle), f"--html={out}", "-p", "no:allure_pytest", reports=tmp_path / "r")
+    text = out.read_text()
+    assert 'data-jsonblob="' in text and DAEMON in text and "alice" not in text
+    assert (tmp_path / "r" / "report.html").is_file()
+
+
+# --- only what applies -----------------------------------------------------------------------------
+def test_other_platforms_checks_are_not_collected_on_a_known_platform(failing, bundle, tmp_path):
+    assert not [c for c in failing.diagnosis["checks"] if c["id"].startswith(("windows.", "linux."))]
+    nc = failing.diagnosis["not_collected"]
+    n = sum(1 for c in catalog.CHECKS if c.platform in ("windows", "linux"))
+    assert nc["count"] == n and nc["line"] in page(failing).replace("&#x27;", "'")
+    assert f"{n} Linux and Windows checks not collected: the replayed bundle's host is macOS" in failing.stdout
+    asked = run_suite("--replay", str(bundle), "-m", "windows", "-p", "no:allure_pytest", reports=tmp_path)
+    recs = asked.diagnosis["checks"]
+    assert recs and all(c["outcome"] == "skipped" and "Windows check; the replayed bundle's host is macos"
+                        in c["message"] for c in recs)
 
 
 # --- Allure ------------------------------------------------------------------------------------
@@ -215,7 +263,8 @@ def test_xdist_gives_the_same_outcomes_and_one_set_of_reports(failing, failing_x
     assert failing_xdist.diagnosis["environment"] == failing.diagnosis["environment"]
     assert failing_xdist.diagnosis["triage"] == failing.diagnosis["triage"]
     allure_result(failing_xdist, DAEMON)  # exactly one result for the check
-    html_test(failing_xdist, DAEMON)
+    html_check(failing_xdist, DAEMON)
+    assert failing_xdist.diagnosis["not_collected"] == failing.diagnosis["not_collected"]
     assert len([p for p in failing_xdist.reports.iterdir() if p.name.endswith(".html")]) == 1
 
 
@@ -235,7 +284,7 @@ def test_muted_failure_is_shown_never_hidden(muted):
     assert muted.diagnosis["triage"] is None
     assert "MUTED" in muted.stdout or "muted" in muted.stdout
     assert f"muted (not counted): {DAEMON} (failed)" in muted.stdout
-    assert '<td class="col-verdict">failed (muted)</td>' in html_test(muted, DAEMON)["resultsTableRow"]
+    assert "(muted: not counted" in html_check(muted, DAEMON) and 'data-outcome="failed"' in html_check(muted, DAEMON)
     r = allure_result(muted, DAEMON)
     assert r["status"] == "failed" and ("tag", "muted") in {(lb["name"], lb["value"]) for lb in r["labels"]}
     root = ET.parse(muted.reports / "junit.xml").getroot()
