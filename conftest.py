@@ -8,6 +8,7 @@ pytest_plugins = [
     "fixtures.applicable",
     "fixtures.instances",
     "fixtures.reporting",
+    "fixtures.progress",
     "fixtures.html_report",
     "fixtures.allure_report",
     "fixtures.compare",

@@ -96,7 +96,7 @@ def test_every_report_lands_in_reports_dir(failing):
 def test_html_holds_verdict_todo_path_tree_remedy_and_probe_outputs(failing):
     text = page(failing)
     assert "Multipass network doctor" in text
-    assert re.search(r'<section class="verdict problem" id="verdict"><h1>Networking problem', text)
+    assert re.search(r'<section class="verdict problem" id="verdict"><h1>Network setup problem', text)
     todo = text[text.index('id="todo"'):text.index('id="path"')]
     assert html.escape(REMEDY_TITLE) in todo and html.escape(COMMAND) in todo and 'class="copy"' in todo
     assert '<svg class="path"' in text and 'data-hop="daemon" data-state="failed"' in text
@@ -132,7 +132,7 @@ def test_html_and_issue_md_are_redacted_with_the_environment(failing):
 
 def test_issue_md_holds_the_failing_check_its_finding_and_the_triage(failing):
     issue = (failing.reports / "issue.md").read_text()
-    assert issue.startswith("# Networking problem")
+    assert issue.startswith("# Network setup problem")
     rec = failing.check(DAEMON)
     assert f"**{DAEMON}**" in issue and "## Triage" in issue and "Multipass: 1.16.3+mac" in issue
     finding = rec["message"].split("\nRemedy: ")[0].split(": ", 1)[1].split()[0]

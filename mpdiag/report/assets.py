@@ -9,7 +9,7 @@ CSS = """
 *{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#101828;
 background:#f6f7f9}main{max-width:1200px;margin:0 auto;padding:14px 24px 40px}
 .meta{color:#475467;font-size:13px;margin:0 0 2px}.replayed{color:#667085;font-size:12px;margin:0 0 8px}
-h1{font-size:25px;line-height:1.25;margin:6px 0 4px}h2{font-size:18px;margin:22px 0 8px}
+h1{font-size:23px;line-height:1.25;margin:6px 0 4px}h2{font-size:18px;margin:22px 0 8px}
 .verdict{border-left:6px solid #98a2b3;padding:8px 14px;background:#fff;border-radius:8px;margin:8px 0}
 .verdict.problem{border-color:#c4320a}.verdict.clean{border-color:#12805c}.verdict.could-not-run{border-color:#b54708}
 .verdict p{margin:2px 0 0;color:#475467}

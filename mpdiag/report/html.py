@@ -67,7 +67,11 @@ def todo(doc: dict[str, Any]) -> str:
 
 
 def path_section(doc: dict[str, Any]) -> str:
-    return f'<section id="path"><h2>Where it breaks</h2>{svg.render(path.build(doc))}</section>'
+    hops = path.build(doc)
+    broken = [f"{h.title} ({', '.join(h.failing())})" for h in hops if h.state == "failed"]
+    caption = (f'<p class="note" id="path-failing">Failing: {e("; ".join(broken))}</p>' if broken
+               else '<p class="note">No hop failed.</p>')
+    return f'<section id="path"><h2>Where it breaks</h2>{svg.render(hops)}{caption}</section>'
 
 
 def tree(doc: dict[str, Any]) -> str:

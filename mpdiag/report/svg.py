@@ -34,7 +34,7 @@ def _status(h: Hop) -> str:
     state = h.state
     if state == "failed":
         ids = h.failing()
-        return f"\u2717 failed: {ids[0].rsplit('.', 1)[-1]}" + (f" +{len(ids) - 1}" if len(ids) > 1 else "")
+        return f"\u2717 {'.'.join(ids[0].split('.')[-2:])}" + (f" +{len(ids) - 1}" if len(ids) > 1 else "")
     if state == "error":
         return "! could not run"
     if state == "passed":

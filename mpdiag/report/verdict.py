@@ -10,13 +10,14 @@ import re
 from typing import Any
 
 CLASS_WORDS = {
-    "generic": "Networking problem (instances cannot launch or get an address)",
+    "generic": "Network setup problem",
     "routing": "Routing problem",
-    "dns": "DNS or internet problem",
-    "arp": "ARP problem (extra addresses unreachable)",
+    "dns": "DNS problem",
+    "arp": "ARP problem",
 }
 CLASS_SHORT = {"generic": "Generic networking", "routing": "Routing", "dns": "DNS", "arp": "ARP"}
-MAX_FINDING = 220
+MAX_FINDING = 120
+MAX_DETAIL = 320
 
 
 def finding(check: dict[str, Any]) -> str:
@@ -52,9 +53,14 @@ def headline(doc: dict[str, Any]) -> dict[str, Any]:
         found = finding(first)
         warned = [c for c in checks if c.get("outcome") == "warned" and c.get("problem_class") == t["problem_class"]]
         hint = _first_clause(finding(warned[0])) if warned else ""
+        head = _first_clause(found)
+        rest = found if head.endswith("...") else found[len(head):].lstrip(".; ")
+        if hint and hint[:40] in found:
+            hint = ""
+        detail = " ".join(x for x in (rest, hint) if x)
         return {"state": "problem", "class": t["problem_class"], "check": t.get("check"),
-                "title": f"{CLASS_WORDS.get(t['problem_class'], 'Problem')}: {_first_clause(found) or first.get('title', '')}",
-                "detail": hint}
+                "title": f"{CLASS_WORDS.get(t['problem_class'], 'Problem')}: {head or first.get('title', '')}",
+                "detail": detail if len(detail) <= MAX_DETAIL else detail[:MAX_DETAIL].rsplit(" ", 1)[0] + "..."}
     errors = [c for c in checks if c.get("outcome") == "error" and not c.get("muted")]
     if errors:
         return {"state": "could-not-run", "class": errors[0].get("problem_class"), "check": errors[0].get("id"),
