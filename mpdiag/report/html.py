@@ -38,7 +38,7 @@ def e(value: Any) -> str:
 
 def header(doc: dict[str, Any]) -> str:
     env = doc.get("environment") or {}
-    bits = [env.get("os") or PLATFORM_NAMES.get(doc.get("platform") or "", doc.get("platform")),
+    bits = [env.get("host") or doc.get("host"), env.get("os") or PLATFORM_NAMES.get(doc.get("platform") or "", doc.get("platform")),
             f"Multipass {env['multipass']}" if env.get("multipass") else None,
             f"driver {env['driver']}" if env.get("driver") else None,
             "replay of a recorded bundle" if doc.get("mode") == "replay" else "live",
@@ -95,6 +95,15 @@ def tree(doc: dict[str, Any]) -> str:
     return f'<section id="tree"><h2>The guide\'s decision tree</h2><ol class="tree">{"".join(items)}</ol></section>'
 
 
+def changes(doc: dict[str, Any]) -> str:
+    """What changed since a bundle that worked (`--compare`), when the run compared."""
+    if "changes" not in doc:
+        return ""
+    rows = "".join(f"<li>{e(c.get('summary'))}</li>" for c in doc.get("changes") or ()) or "<li>no change that matters</li>"
+    return (f'<section class="mpdiag-changes" id="changes"><h2>Changed since {e(doc.get("compared_with"))}</h2>'
+            f"<ul>{rows}</ul></section>")
+
+
 def _check(c: dict[str, Any]) -> str:
     outcome = c.get("outcome") or "skipped"
     muted = " (muted: not counted, not in the triage)" if c.get("muted") else ""
@@ -141,7 +150,7 @@ def environment(doc: dict[str, Any]) -> str:
     insts = ", ".join(f"{i.get('name')} ({i.get('state')}, {i.get('ipv4') or 'no IPv4'})"
                       for i in env.get("instances") or ())
     up = env.get("uplink") or {}
-    rows = [("OS", env.get("os")), ("Multipass", env.get("multipass")), ("multipassd", env.get("multipassd")),
+    rows = [("Host", env.get("host") or doc.get("host")), ("OS", env.get("os")), ("Multipass", env.get("multipass")), ("multipassd", env.get("multipassd")),
             ("Driver", env.get("driver")), ("Subnet", env.get("subnet")), ("Bridge", env.get("bridge")),
             ("Gateway", env.get("gateway")), ("Instances", insts or env.get("instance")),
             ("Uplink", f"{up.get('name')} ({up.get('kind')})" if up.get("name") else None),
@@ -152,7 +161,8 @@ def environment(doc: dict[str, Any]) -> str:
     return f'<section id="environment"><h2>Environment</h2><table>{body}</table></section>'
 
 
-SECTIONS: list[Callable[[dict[str, Any]], str]] = [header, verdict_section, todo, path_section, tree, checks, environment]
+SECTIONS: list[Callable[[dict[str, Any]], str]] = [header, verdict_section, todo, path_section, tree, changes, checks,
+                                                   environment]
 
 
 def render(doc: dict[str, Any]) -> str:
