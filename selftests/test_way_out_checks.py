@@ -4,6 +4,8 @@ with the daemon's words, the proxy the snap's daemon has, and proxies where it d
 
 from __future__ import annotations
 
+import pytest
+
 from selftests.test_linux_checks import run
 
 ID = "linux.multipass.image_servers"
@@ -40,3 +42,18 @@ def test_no_daemon_process_falls_back_to_the_snap_options(tmp_path):
     assert got[ID] == "failed"
     msg = r.check(ID)["message"]
     assert "http_proxy=http://10.0.0.1 (the snap's options" in msg and "port 65535" in msg
+
+
+@pytest.mark.parametrize("value", ["bad host", "cloud-images.ubuntu.com:0", "x:99999", "under_score.org", "h:port"])
+def test_external_https_must_be_host_port(tmp_path, value):
+    from selftests.suite import run_suite
+
+    r = run_suite("--replay", "scenarios/macos/way-out-healthy", "--external-https", value, "--co", reports=tmp_path)
+    assert r.rc == 4 and "--external-https" in r.stderr and "is not HOST[:PORT]" in r.stderr, r.stderr[-500:]
+
+
+def test_external_https_default_port(tmp_path):
+    from fixtures.options import host_port
+
+    assert host_port("images.example.org") == "images.example.org:443"
+    assert host_port("10.0.0.5:8443") == "10.0.0.5:8443"
