@@ -161,14 +161,12 @@ def run(argv: Sequence[str], timeout: float, stdin: bytes | None = None,
     try:
         timed_out = not _wait(proc, readers, deadline)
         if timed_out:
-            kill_tree(proc.pid, mark)
+            kill_tree(proc)
+            kill_marked(mark)  # what left the tree (its parent died) or the session
             _reap(proc)
             _join(readers, time.monotonic() + PIPE_GRACE)
-            if any(r.is_alive() for r in readers):  # a process outside the tree holds a pipe
-                kill_marked(mark)
-                _join(readers, time.monotonic() + PIPE_GRACE)
     except BaseException:  # Ctrl-C, or a SIGTERM turned into an exception: no orphan is left
-        kill_tree(proc.pid, mark)
+        kill_tree(proc)
         kill_marked(mark)
         _reap(proc)
         raise
@@ -200,30 +198,38 @@ def _reap(proc: subprocess.Popen) -> None:
         pass
 
 
-def kill_tree(pid: int, mark: str | None = None) -> None:
-    """Kill a process and every descendant, several rounds (a forking child keeps forking)."""
-    if os.name != "nt":  # the process group first: one call, nothing in it can fork away
-        import signal
-
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError, OSError):
-            pass
+def kill_tree(proc: subprocess.Popen) -> None:
+    """Kill a process and every descendant, in rounds (a forking child keeps forking).
+    The tree is walked only while the process is unreaped, so its PID is not reused."""
+    _kill_group(proc.pid)
     for _ in range(3):
+        if proc.returncode is not None:
+            return
         try:
-            top = psutil.Process(pid)
-            procs = [top, *top.children(recursive=True)]
+            top = psutil.Process(proc.pid)
+            alive = [p for p in (top, *top.children(recursive=True)) if _alive(p)]
         except psutil.Error:
             return
-        alive = [p for p in procs if _alive(p)]
-        if not alive or (len(alive) == 1 and alive[0].pid == pid and _zombie(alive[0])):
+        if not alive:
             return
         for p in alive:
             try:
                 p.kill()
             except psutil.Error:
                 pass
-        psutil.wait_procs([p for p in alive if p.pid != pid], timeout=0.2)
+        psutil.wait_procs([p for p in alive if p.pid != proc.pid], timeout=0.2)
+
+
+def _kill_group(pgid: int) -> None:
+    """POSIX: SIGKILL the process group the child leads (start_new_session)."""
+    if os.name == "nt":
+        return
+    import signal
+
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except OSError:  # no such group (all gone) or not ours
+        pass
 
 
 def kill_marked(mark: str) -> list[int]:
@@ -243,13 +249,6 @@ def kill_marked(mark: str) -> list[int]:
 
 def _alive(p: psutil.Process) -> bool:
     try:
-        return p.is_running()
+        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
         return False
-
-
-def _zombie(p: psutil.Process) -> bool:
-    try:
-        return p.status() == psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return True
