@@ -68,6 +68,8 @@ def _load(text: str, what: str) -> list:
         data, _ = json.JSONDecoder().raw_decode(text[start:])
     except json.JSONDecodeError as exc:
         raise ParseError(f"{what}: not JSON ({exc.msg})", text) from exc
+    except RecursionError:
+        raise ParseError(f"{what}: JSON nested too deeply", text[:200]) from None
     if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
         raise ParseError(f"{what}: expected a JSON array of objects", text)
     return data

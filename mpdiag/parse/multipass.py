@@ -62,6 +62,8 @@ def _json(text: str, what: str) -> object | None:
         return json.JSONDecoder().raw_decode(text[start:])[0]
     except json.JSONDecodeError as exc:
         raise ParseError(f"{what}: invalid JSON ({exc.msg} at char {exc.pos})", text) from exc
+    except RecursionError:
+        raise ParseError(f"{what}: JSON nested too deeply", text[:200]) from None
 
 
 def parse_version(text: str) -> Version:

@@ -69,6 +69,9 @@ _WMIC_ERROR = re.compile(r"^\s*(?:ERROR|ERREUR|FEHLER|ERRORE)\s*:\s*$", re.IGNOR
 _WMIC_DESCRIPTION = re.compile(r"^\s*(?:Description|Beschreibung|Descripción|Descrizione)\s*=\s*(.*)$")
 _DATE = re.compile(r"^\\?/Date\((-?\d+)(?:[+-]\d{4})?\)\\?/$")
 _DASHES = re.compile(r"^\s*-+(?:[ \t]+-+)*\s*$")
+# `Name : value`: the name up to the first colon, rstripped in code (a lazy `[^:]*?\s*:`
+# retries the spaces from every position: quadratic on a long line of spaces)
+_FL_PROPERTY = re.compile(r"^([^\s:][^:]*):(?:[ \t](.*))?$")
 
 
 class PowerShellError(ParseError):
@@ -257,9 +260,9 @@ def parse_format_list(text: str) -> list[dict[str, str]]:
                 raise ParseError("Format-List continuation without a property", text)
             current[last_key] = (current[last_key] + "\n" + line.strip()).strip("\n")
             continue
-        m = re.match(r"^([^\s:][^:]*?)\s*:(?:[ \t](.*))?$", line)
+        m = _FL_PROPERTY.match(line)
         if m:
-            last_key = m.group(1)
+            last_key = m.group(1).rstrip()
             current[last_key] = (m.group(2) or "").strip()
             continue
         if idx == len(lines) - 1:

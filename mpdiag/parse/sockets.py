@@ -52,6 +52,8 @@ def parse_listening_sockets(text: str) -> list[Socket]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ParseError(f"listening sockets: not JSON ({exc.msg})", text) from exc
+    except RecursionError:
+        raise ParseError("listening sockets: JSON nested too deeply", text[:200]) from None
     if isinstance(data, dict):          # {"sockets": [...]} is accepted too
         data = data.get("sockets")
     if not isinstance(data, list):

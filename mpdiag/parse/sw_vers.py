@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from mpdiag.errors import ParseError
 
-_FIELD = re.compile(r"^[ \t]*(ProductName|ProductVersion|BuildVersion):[ \t]*(\S.*?)[ \t]*$", re.M)
+_FIELD = re.compile(r"^[ \t]*(ProductName|ProductVersion|BuildVersion):[ \t]*(\S.*)", re.M)  # value rstripped
 _VERSION = re.compile(r"[0-9]{1,4}(?:\.[0-9]{1,4}){0,3}")
 
 
@@ -37,7 +37,7 @@ class SwVers:
 
 def parse_sw_vers(text: str) -> SwVers:
     """ParseError unless ProductVersion is present and numeric."""
-    fields = {m.group(1): m.group(2) for m in _FIELD.finditer(text)}
+    fields = {m.group(1): m.group(2).rstrip() for m in _FIELD.finditer(text)}
     version = fields.get("ProductVersion", "")
     if not _VERSION.fullmatch(version):
         raise ParseError("no ProductVersion in sw_vers output", text)

@@ -54,7 +54,7 @@ def normalize_newlines(text: str) -> str:
 # and sudo's banners. Verbose-mode regex alternatives, shared by the parsers.
 _PASTE_NOISE = (
     r"[$%#>\u25b2\u276f\u279c\u00bb]\s.*",
-    r"[^\s@]+@\S+.*?[$%#>]\s.*",
+    r"[^\s@]+@\S(?:[^$%#>\n]|[$%#>](?!\s))*[$%#>]\s.*",  # user@host ... $ cmd, one pass
     r"Password:.*",
     r"\[sudo\].*",
 )

@@ -22,7 +22,7 @@ from mpdiag.errors import ParseError
 from mpdiag.parse.text import noise_pattern
 
 _NOISE = noise_pattern(r"(?:sudo\s+)?ufw\s+status\b.*")
-_DEFAULT = re.compile(r"(\w+)\s+\((incoming|outgoing|routed)\)")
+_DEFAULT = re.compile(r"\b(\w+)\s+\((incoming|outgoing|routed)\)")  # \b: tried at word starts only
 _ACTION = re.compile(r"^(ALLOW|DENY|REJECT|LIMIT)(?:\s+(IN|OUT|FWD))?$")
 _NUMBERED = re.compile(r"^\[\s*\d+\]\s*")
 _PORTS = re.compile(r"(?P<ports>\d{1,5}(?::\d{1,5})?(?:,\d{1,5}(?::\d{1,5})?)*)(?:/(?P<proto>tcp|udp))?")

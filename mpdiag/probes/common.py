@@ -54,6 +54,8 @@ def parse_json(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ParseError(f"probe result is not JSON ({exc.msg})", text) from exc
+    except RecursionError:
+        raise ParseError("probe result: JSON nested too deeply", text[:200]) from None
 
 
 register(
