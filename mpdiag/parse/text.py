@@ -1,12 +1,15 @@
 """Decoding command output the way real machines produce it: UTF-8, UTF-16 with or
-without BOM (PowerShell 5.1 redirection), CRLF, OEM code pages."""
+without BOM (PowerShell 5.1 redirection), CRLF, OEM code pages.
+
+:func:`decode` is total: it never raises. Output from a machine in trouble (a UTF-16
+stream cut at an odd byte, a lone surrogate, bytes of another code page) is decoded with
+U+FFFD for what cannot be read, so a parser sees text and judges it, and a report hook
+never meets an exception while showing a probe's output."""
 
 from __future__ import annotations
 
 import codecs
 import re
-
-from mpdiag.errors import ParseError
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -19,30 +22,23 @@ def decode(data: bytes | str) -> str:
     """Bytes from a command or a bundle to text with LF line ends.
 
     BOM first; then UTF-16 without BOM (every other byte NUL); then UTF-8; then the
-    Windows OEM code page cp437 and finally cp1252/latin-1, which never fail.
+    Windows OEM code page cp437, which maps every byte. UTF-16 that does not decode
+    (odd length, lone surrogates) keeps what it can and shows U+FFFD for the rest.
     """
     if isinstance(data, str):
         return normalize_newlines(data.lstrip("\ufeff"))
+    data = bytes(data)
     for bom, enc in _BOMS:
         if data.startswith(bom):
-            return normalize_newlines(_strict(data[len(bom):], enc))
+            return normalize_newlines(data[len(bom):].decode(enc, "replace"))
     if len(data) >= 4 and data[1::2].count(0) > len(data) // 4 and data[::2].count(0) == 0:
-        return normalize_newlines(_strict(data, "utf-16-le"))
+        return normalize_newlines(data.decode("utf-16-le", "replace"))
     if len(data) >= 4 and data[::2].count(0) > len(data) // 4 and data[1::2].count(0) == 0:
-        return normalize_newlines(_strict(data, "utf-16-be"))
-    for enc in ("utf-8", "cp437"):
-        try:
-            return normalize_newlines(data.decode(enc))
-        except UnicodeDecodeError:
-            continue
-    return normalize_newlines(data.decode("latin-1"))  # pragma: no cover - cp437 maps every byte
-
-
-def _strict(data: bytes, encoding: str) -> str:
+        return normalize_newlines(data.decode("utf-16-be", "replace"))
     try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"output is not valid {encoding}", data[:200]) from exc
+        return normalize_newlines(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return normalize_newlines(data.decode("cp437", "replace"))  # cp437 maps every byte
 
 
 def normalize_newlines(text: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from mpdiag import runner
 from mpdiag.bundle import Bundle, BundleWriter
-from mpdiag.errors import NeedsPrivilege, NotRecorded, ProbeError
+from mpdiag.errors import BundleError, NeedsPrivilege, NotRecorded, ProbeError
 from mpdiag.multipass import exec_argv
 from mpdiag.parse.multipass import cli_failure
 from mpdiag.runner import CommandResult
@@ -174,24 +174,31 @@ class ReplaySource:
         self.bundle = bundle
 
     def fetch(self, probe: Probe, ctx: ProbeContext) -> CommandResult:
-        result = self.bundle.result(probe.name, ctx.instance)
+        result = self.bundle.result(probe.name, ctx.instance, ctx.params)
         if result is None:
             where = f"instance {ctx.instance!r} of " if ctx.instance else ""
-            raise NotRecorded(f"probe {probe.name!r} is not recorded in {where}bundle {self.bundle.source}")
+            called = " with " + ", ".join(f"{k}={v}" for k, v in sorted(ctx.params.items())) if ctx.params else ""
+            raise NotRecorded(f"probe {probe.name!r}{called} is not recorded in {where}bundle {self.bundle.source}")
         return result
 
 
 class RecordingSource:
-    """Wraps another source and writes every result into a bundle directory."""
+    """Wraps another source and writes every result, with its params, into a bundle
+    directory. A call the bundle could not hold (a param no file name can carry) is
+    still answered; `unrecorded` says which, and the manifest lists them."""
 
     def __init__(self, inner: Source, writer: BundleWriter) -> None:
         self.inner = inner
         self.writer = writer
         self.mode = inner.mode
+        self.unrecorded: list[str] = []
 
     def fetch(self, probe: Probe, ctx: ProbeContext) -> CommandResult:
         result = self.inner.fetch(probe, ctx)
-        self.writer.write(probe.name, ctx.instance, result)
+        try:
+            self.writer.write(probe.name, ctx.instance, result, ctx.params)
+        except BundleError as exc:
+            self.unrecorded.append(f"{probe.name}: {exc}")
         return result
 
 
