@@ -22,7 +22,7 @@ import os
 import stat
 import zlib
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from mpdiag.errors import BundleError
@@ -77,7 +77,7 @@ class _Budget:
             raise BundleError(f"bundle member {rel[:80]!r}... has a path over {lim.name_bytes} bytes")
         if "\x00" in rel or "\\" in rel:
             raise BundleError(f"bundle member {rel!r}: a path holds no NUL or backslash")
-        parts = PurePosixPath(rel).parts
+        parts = [p for p in rel.split("/") if p not in ("", ".")]
         if rel.startswith("/") or ".." in parts:
             raise BundleError(f"bundle member {rel!r} escapes the bundle")
         if len(parts) > lim.depth:
