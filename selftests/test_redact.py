@@ -135,3 +135,143 @@ def test_bundle_writer_redacts_before_writing_and_once_more_at_finish(tmp_path):
     assert json.loads((tmp_path / "b" / "manifest.json").read_text())["redacted"] is True
     bundle = open_bundle(tmp_path / "b")
     assert parse_arp(bundle.result("arp_table").text)[0].mac.startswith("02:00:00:00:")
+
+
+# --- what leaked before (issue 9, item 9) -----------------------------------------------------------
+def test_windows_default_names_and_the_hosts_own_mshome_entry():
+    r = Redactor()
+    hosts_ics = ("192.168.176.1 JOHNS-PC.mshome.net # 2028 12 6 30\n"
+                 "192.168.179.226 primary.mshome.net # 2024 1 1 8\n192.168.179.12 box.mshome.net # 2024\n")
+    out = r(hosts_ics)
+    assert "JOHNS-PC" not in out and "<host-1>.mshome.net" in out
+    assert "primary.mshome.net" in out and "box.mshome.net" in out  # instances: the checks need them
+    assert "192.168.176.1" in out
+    assert r("Host Name: DESKTOP-AB12CDE, again desktop-ab12cde") == "Host Name: <host-2>, again <host-2>"
+
+
+def test_local_names_and_a_home_with_a_space():
+    r = Redactor()
+    assert r("ping carols-macbook-air.local; carols-macbook-air") == "ping <host-1>.local; <host-1>"
+    out = r("PS C:\\Users\\First Last\\AppData> dir C:\\Users\\First Last\\Documents")
+    assert "First" not in out and "Last" not in out and out.count("<user-1>") == 2
+    assert r("First Last logged in") == "<user-1> logged in"
+    assert r("/home/ubuntu/.ssh C:\\Users\\Public\\x") == "/home/ubuntu/.ssh C:\\Users\\Public\\x"
+
+
+@pytest.mark.parametrize("line, secret", [
+    ("(base) bob@bobsbox ~ % ifconfig", "bobsbox"),
+    ("(.venv) bob@bobsbox:~/src$ ls", "bobsbox"),
+    ("$ sudo ls; dave@davebox:~$ arp -an", "davebox"),
+    ("[erin@erinsbox ~]# id", "erinsbox"),
+])
+def test_prompts_not_at_the_line_start(line, secret):
+    r = Redactor()
+    out = r(line)
+    assert secret not in out and "<host-1>" in out and "<user-1>@" in out, out
+    assert secret not in r(f"ssh {secret}")  # learned: gone everywhere
+
+
+def test_an_image_digest_is_no_prompt():
+    r = Redactor()
+    assert r("pulling foo@sha256:abcdef and bar@v1.2 now") == "pulling foo@sha256:abcdef and bar@v1.2 now"
+    assert not r.hosts and not r.users
+
+
+def test_email_addresses():
+    r = Redactor()
+    out = r("From: Jane Doe <jane.doe@example.co.uk>, cc ops+mp@corp.example.com")
+    assert "jane.doe" not in out and "corp.example" not in out and out.count("<email-") == 2
+
+
+@pytest.mark.parametrize("text, serial", [
+    ("      Serial Number (system): C02XK1ABJGH5\n      Hardware UUID: 1A2B3C4D-1111-2222-3333-444455556666",
+     "C02XK1ABJGH5"),
+    ('    |   "IOPlatformSerialNumber" = "C02ZW0AAJG5J"\n    |   "IOPlatformUUID" = "5E3A-11"', "C02ZW0AAJG5J"),
+    ("SerialNumber  \r\nPF1ABC23  \r\n", "PF1ABC23"),
+])
+def test_serial_numbers_are_learned_by_their_labels_and_gone_everywhere(text, serial):
+    r = Redactor()
+    out = r(text)
+    assert serial not in out and "<serial-1>" in out
+    assert r(f"support case for {serial}") == "support case for <serial-1>"
+    assert r("Serial Number: Default string") == "Serial Number: Default string"  # no digit: no serial
+
+
+@pytest.mark.parametrize("text, ssid", [
+    ("    SSID                   : Home Sweet Home\n    BSSID                  : 3c:22:fb:12:34:56", "Home Sweet Home"),
+    ("Current Wi-Fi Network: cafe-net", "cafe-net"),
+    ('wlan0     IEEE 802.11  ESSID:"Home5G"  Nickname:"<WIFI@REALTEK>"', "Home5G"),
+    ("SSID 1 : NeighboursWifi\n    Network type : Infrastructure", "NeighboursWifi"),
+])
+def test_wifi_ssids_where_tools_label_them(text, ssid):
+    out = Redactor()(text)
+    assert ssid not in out and "<ssid-1>" in out, out
+    assert "3c:22:fb" not in out
+
+
+def test_machine_identifiers_from_the_os(monkeypatch, tmp_path):
+    monkeypatch.setattr(redact, "this_user", lambda: "jdoe")
+    monkeypatch.setattr(redact, "this_host", lambda: "jdoe-laptop")
+    monkeypatch.setenv("COMPUTERNAME", "ACME-WS-0042")
+    monkeypatch.setenv("USERNAME", "Jane Doe")
+    monkeypatch.setattr(redact.Path, "home", classmethod(lambda cls: tmp_path / "Jane Doe"))
+    r = redact.for_run(live=False)
+    out = r.text("jdoe on jdoe-laptop (ACME-WS-0042), C:\\Users\\Jane Doe\\x, Jane Doe")
+    for secret in ("jdoe", "ACME", "Jane", "Doe"):
+        assert secret not in out, out
+
+
+def test_json_learns_from_the_whole_document_first():
+    r = redact.for_run(keep_ips=["9.9.9.9"])
+    doc = {"checks": [{"message": "arp from dave-mbp", "n": 3, "ok": True},
+                      {"probes": [{"output": "dave@dave-mbp ~ % ls", "rc": 0}]}], "dave": None}
+    out = r.json(doc)
+    assert out["checks"][0]["message"] == "arp from <host-1>"  # learned from a later string
+    assert out["checks"][1]["probes"][0] == {"output": "<user-1>@<host-1> ~ % ls", "rc": 0}
+    assert out["checks"][0]["n"] == 3 and out["checks"][0]["ok"] is True and "dave" in out  # keys stay
+    assert doc["checks"][0]["message"] == "arp from dave-mbp"  # a copy
+    off = redact.for_run(enabled=False)
+    assert off.json(doc) is doc and off.text("dave@dave-mbp") == "dave@dave-mbp" and not off.enabled
+
+
+def test_the_bundles_stand_ins_survive_a_report_redaction():
+    """A redacted bundle's 02:00:00:00:* MACs and TEST-NET addresses read the same in a report."""
+    r = Redactor()
+    assert r("at 02:00:00:00:00:01 via 198.51.100.7") == "at 02:00:00:00:00:01 via 198.51.100.7"
+
+
+def _suite_artefacts(reports: Path) -> dict[str, str]:
+    files = {p.relative_to(reports).as_posix(): p for p in reports.rglob("*") if p.is_file()}
+    return {k: p.read_text(errors="replace") for k, p in files.items() if k != "junit.xml"}
+
+
+def test_every_shared_artefact_is_redacted_and_says_so(tmp_path):
+    """diagnosis.json (never redacted before), report.html and the Allure results of a
+    replay whose probes hold a user, a host, a MAC and a public address."""
+    import shutil
+
+    from selftests.suite import run_suite
+
+    bundle = tmp_path / "home" / "alice" / "failing_daemon"
+    shutil.copytree(DATA / "reports" / "failing_daemon", bundle)
+    run = run_suite("--replay", str(bundle), reports=tmp_path / "r")
+    assert run.rc == 1, run.stdout[-2000:]
+    artefacts = _suite_artefacts(tmp_path / "r")
+    assert {"diagnosis.json", "report.html", "allure-results/environment.properties"} <= set(artefacts)
+    attachments = [k for k in artefacts if k.endswith("-attachment.txt")]
+    assert attachments
+    for name, text in artefacts.items():
+        for secret in ("alice", "3c:22:fb:12:34:56", "81.2.69.160"):
+            assert secret not in text, (name, secret)
+    assert run.diagnosis["redacted"] is True
+    assert "redacted=yes" in artefacts["allure-results/environment.properties"]
+    assert "<mac-1>" in artefacts["diagnosis.json"]
+    plain = run_suite("--replay", str(bundle), "--no-redact", reports=tmp_path / "plain")
+    assert plain.diagnosis["redacted"] is False and "3c:22:fb:12:34:56" in (tmp_path / "plain/diagnosis.json").read_text()
+
+
+def test_instance_names_stay_whatever_a_prompt_says():
+    r = redact.for_run(instances=["mpdiag-1a2b3c"])
+    assert r.text("root@mpdiag-1a2b3c:~# ip a") == "<user-1>@mpdiag-1a2b3c:~# ip a".replace("<user-1>", "root")
+    doc = {"environment": {"instance": "dev-box"}, "checks": [{"message": "erin@dev-box:~$ ping", "probes": []}]}
+    assert r.json(doc)["checks"][0]["message"] == "<user-1>@dev-box:~$ ping"

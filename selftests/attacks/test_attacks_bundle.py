@@ -57,7 +57,7 @@ def archive(tmp_path: Path, body: bytes, name: str = "evil.tar.gz", compress: bo
     return path
 
 
-def refused(path: Path, words: str, limits: Limits = LIMITS, seconds: float = 30.0, mib: float | None = 40.0) -> str:
+def refused(path: Path, words: str, limits: Limits = LIMITS, seconds: float = 30.0, mib: "float | None" = 40.0) -> str:
     """open_bundle refuses with one line naming `words`, within `seconds` (a hang guard, generous
     for a loaded CI host) and `mib` of memory (traced unless None: tracing many small
     allocations is slow)."""
