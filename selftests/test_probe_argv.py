@@ -56,6 +56,7 @@ def test_every_probe_argv_renders(name):
         return
     assert argv and all(isinstance(a, str) for a in argv)
     text = "\0".join(argv)
+    assert "{{" not in text and "}}" not in text, f"{name}: a str.format escape reaches the command: {argv}"
     for param, value in params.items():
         assert "{" + param + "}" not in text, f"{name}: {{{param}}} left in {argv}"
         assert value in text, f"{name}: {param} not substituted in {argv}"

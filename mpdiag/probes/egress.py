@@ -62,9 +62,9 @@ register(
           ("cat", LAUNCHD_PLIST), description="multipassd's launchd plist (its EnvironmentVariables)"),
     Probe("machine_proxy_env", frozenset({"windows"}), "mpdiag.parse.proxy:parse_env_lines",
           ("powershell", "-NoProfile", "-NonInteractive", "-Command",
-           # braces doubled: argv templates are str.format()ed with the probe's params
-           f"(Get-Item '{WINDOWS_ENV_KEY}').Property | Where-Object {{{{ $_ -match 'proxy' }}}} | "
-           f"ForEach-Object {{{{ \"$_=$((Get-ItemProperty '{WINDOWS_ENV_KEY}').$_)\" }}}}"),
+           # braces as PowerShell reads them: render_argv fills only `{param}` of the params given
+           f"(Get-Item '{WINDOWS_ENV_KEY}').Property | Where-Object {{ $_ -match 'proxy' }} | "
+           f"ForEach-Object {{ \"$_=$((Get-ItemProperty '{WINDOWS_ENV_KEY}').$_)\" }}"),
           description="the machine-level environment's proxy variables (what the Multipass service reads)"),
     Probe("dhcp_capture", frozenset({"linux", "macos"}), "mpdiag.parse.dhcp_pcap:parse_capture", _capture_command,
           shows="tcpdump --immediate-mode -i <bridge> -n -U -s 1500 -c 64 -w <tmp> 'udp and (port 67 or port 68)'  (--launch only)",
