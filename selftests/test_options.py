@@ -30,6 +30,7 @@ VALUED = {
     "--probe-timeout": "3", "--probe-output-cap": "1M", "--launch-timeout": "60",
     "--instance": "primary", "--image": "noble", "--external-ip": "1.1.1.1",
     "--external-dns": "1.1.1.1", "--probe-name": "google.ie", "--mute": "macos.dns.port53_exclusive",
+    "--external-https": "cloud-images.ubuntu.com:443",
 }
 
 _SETUP = textwrap.dedent("""\
@@ -57,7 +58,7 @@ def setups(cases: list[tuple[Path, list[str]]]) -> list[list]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-NUMERIC = {"--probe-timeout", "--probe-output-cap", "--launch-timeout"}
+NUMERIC = {"--probe-timeout", "--probe-output-cap", "--launch-timeout", "--external-https"}  # typed: a path is refused
 
 
 PLACES = {  # working directory, the positional args the user gave
