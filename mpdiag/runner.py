@@ -222,14 +222,13 @@ def kill_tree(proc: subprocess.Popen) -> None:
 
 def _kill_group(pgid: int) -> None:
     """POSIX: SIGKILL the process group the child leads (start_new_session)."""
-    if os.name == "nt":
-        return
-    import signal
+    if os.name != "nt":
+        import signal
 
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except OSError:  # no such group (all gone) or not ours
-        pass
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except OSError:  # no such group (all gone) or not ours
+            pass
 
 
 def kill_marked(mark: str) -> list[int]:
