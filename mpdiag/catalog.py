@@ -85,6 +85,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     _c("linux.sysctl.ip_forward", "dns", "linux.ip_forward", "IP forwarding is on"),
     # instance
     _c("instance.launch.gets_ip", "generic", "instance.generic", "a launched instance gets an IPv4"),
+    _c("instance.state.listed", "generic", "instance.listed", "`multipass list` answers"),
     _c("instance.state.running_with_ip", "generic", "instance.generic", "the instance runs with an IPv4"),
     _c("instance.shell.reachable", "routing", "instance.routing", "multipass shell reaches the prompt"),
     _c("instance.net.ping_gateway", "routing", "instance.routing", "the instance pings its gateway"),

@@ -27,6 +27,15 @@ class NeedsPrivilege(ProbeError):
     """The probe needs root and `sudo -n` could not get it: the check is skipped, never passed."""
 
 
+class ExecFailed(ProbeError):
+    """Multipass itself could not run a command inside the instance (`exec failed: ...`): the
+    in-instance checks skip on it as a failed prerequisite (instance.shell.reachable reports it)."""
+
+    def __init__(self, message: str, words: str) -> None:
+        super().__init__(message)
+        self.words = words
+
+
 class NotRecorded(ProbeError):
     """A replay bundle does not hold this probe: the checks that need it are skipped."""
 

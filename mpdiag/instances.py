@@ -1,5 +1,7 @@
-"""The instances the in-instance checks look at: attach, launch and delete, and the
-`multipass shell` session (a Python probe). No pytest here: fixtures/instances.py wires it.
+"""Launch and delete the session's own instance, and the `multipass shell` session (a Python
+probe). No pytest here: fixtures/instances.py wires the lifecycle; the launch itself is the
+`multipass_launch` probe (mpdiag/probes/instance.py); which instance is checked is the host
+model's (mpdiag.host).
 
 Rules this module keeps:
 - Every name is validated before any command (`validate_name`).
@@ -20,7 +22,6 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from mpdiag import runner
@@ -29,26 +30,6 @@ from mpdiag.runner import CommandResult
 
 LAUNCH_PREFIX = "mpdiag"
 DELETE_TIMEOUT = 120.0
-
-
-@dataclass
-class Target:
-    """The instance the checks look at.
-
-    how: "attached" (--instance or a running primary: read only), "launched" (the suite
-    made it: it may change it and deletes it), "replay" (recorded in a bundle).
-    """
-
-    name: str
-    how: str
-    launched: bool = False
-    launch_result: CommandResult | None = None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def may_modify(self) -> bool:
-        """Only an instance the suite launched itself may be changed (an alias for the ARP check)."""
-        return self.launched
 
 
 def new_name(prefix: str = LAUNCH_PREFIX) -> str:
@@ -69,11 +50,6 @@ def launch_argv(name: str, timeout: int, image: str | None = None) -> list[str]:
 def delete_argv(name: str) -> list[str]:
     """`multipass delete --purge NAME`."""
     return [CLI, "delete", "--purge", validate_name(name)]
-
-
-def launch(name: str, timeout: int, image: str | None = None) -> CommandResult:
-    """Launch; the client's own `--timeout` bounds it, our timeout adds a margin."""
-    return runner.run(launch_argv(name, timeout, image), timeout + 30)
 
 
 def delete(name: str) -> CommandResult:

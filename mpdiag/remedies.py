@@ -170,6 +170,12 @@ _ALL = [
        "firewall, allow QEMU and multipassd incoming connections. On Windows: stale hosts.ics entries, "
        "a broken Default Switch.",
        GENERIC, "multipass list", "multipass restart {instance}"),
+    _r("instance.listed", "Multipass cannot list its instances: the generic networking problems",
+       "`multipass list` failed with the daemon's own words ({said}). `IP not available` means the daemon "
+       "could not find an instance's address (no DHCP lease or ARP entry for its MAC): work through the "
+       "generic host checks. A timeout or `cannot connect` means multipassd itself is stuck or down: "
+       "restart it, then list again.",
+       GENERIC, "multipass list", "multipass restart --all"),
     _r("instance.routing", "The host cannot reach the instance: network routing problems",
        "See the routing section: a VPN may route the subnet away from the bridge. On macOS 15+ "
        "`ssh connection failed: '... No route to host'` also means Local Network privacy. An instance "

@@ -26,7 +26,7 @@ def optional(check: Check, probe: str) -> Any:
 def _find_problem(check: Check) -> str | None:
     res = check.result("multipass_find")
     if res.timed_out:
-        return f"`multipass find --format json` did not answer within {check.session.timeout:g} s"
+        return f"`multipass find --format json` did not answer within {check.probe_timeout:g} s"
     if res.rc != 0:
         failure = cli_failure(res.error_text)
         said = " ".join((failure[1] if failure else (res.error_text or res.text)).split())

@@ -7,7 +7,8 @@ import ipaddress
 import pytest
 
 from fixtures.checks import CheckError
-from fixtures.instances import no_ip_is_normal
+from fixtures.target import no_ip_is_normal
+from mpdiag import host
 from mpdiag.facts import instance as facts
 from mpdiag.parse.multipass import cli_failure
 
@@ -30,8 +31,8 @@ def _launch_failure(check, target) -> str | None:
 
 @pytest.mark.launches
 @pytest.mark.check(LAUNCH_ID)
-def test_launched_instance_gets_ipv4(check, instance_choice):
-    target = instance_choice.target
+def test_launched_instance_gets_ipv4(check):
+    target = check.known(host.target)
     if target is None or not target.launched:
         check.skip("only with --launch (launches a throwaway instance, deleted and purged afterwards)")
     problem = _launch_failure(check, target)
@@ -47,12 +48,23 @@ def test_launched_instance_gets_ipv4(check, instance_choice):
                    instance=target.name)
 
 
+@pytest.mark.check("instance.state.listed")
+def test_multipass_lists_its_instances(check):
+    listing = check.fact(host.listing)
+    if not listing.ok:
+        check.fail(f"{listing.failure}: Multipass cannot tell its instances' states and addresses",
+                   said=listing.failure)
+
+
 @pytest.mark.check("instance.state.running_with_ip")
 def test_running_with_ipv4_in_subnet(check, instance):
     name = instance.name
     if instance.target.launched and _launch_failure(check, instance.target):
         check.skip(f"prerequisite {LAUNCH_ID} failed: nothing more to learn from {name}'s state")
-    listed = check.probe("multipass_list")
+    listing = check.fact(host.listing)
+    if not listing.ok:
+        check.skip(f"prerequisite instance.state.listed failed: {listing.failure}")
+    listed = listing.instances
     inst = facts.find_instance(listed, name)
     if inst is None:
         known = ", ".join(i.name for i in listed) or "none"
@@ -63,8 +75,8 @@ def test_running_with_ipv4_in_subnet(check, instance):
         check.fail(f"{name} is {inst.state}, not Running (Unknown: Multipass timed out waiting for its address)",
                    **instance.facts())
     ip = facts.management_ip(inst)
-    if ip is None and no_ip_is_normal(check.session):
-        check.skip(f"{name} runs on the {no_ip_is_normal(check.session)} driver, whose NAT address Multipass "
+    if ip is None and no_ip_is_normal(check):
+        check.skip(f"{name} runs on the {no_ip_is_normal(check)} driver, whose NAT address Multipass "
                    "never reports (N/A): the host reaches it through a port forward, so there is no address to check")
     if ip is None:
         check.fail(f"{name} is Running but Multipass reports no IPv4 for it (`multipass list` shows N/A, [] "
@@ -72,7 +84,7 @@ def test_running_with_ipv4_in_subnet(check, instance):
     odd = facts.implausible_ip(ip)
     if odd:
         check.fail(f"{name}'s address {ip} is {odd}", **instance.facts())
-    subnet = facts.usable_subnet(check.session.facts.get("subnet"))
+    subnet = check.known(host.subnet)
     if subnet is not None:
         if ipaddress.IPv4Address(ip) not in subnet:
             check.fail(f"{name}'s address {ip} is outside the live subnet {subnet} (the host's bridge): "
@@ -88,5 +100,3 @@ def test_running_with_ipv4_in_subnet(check, instance):
         have = ", ".join(str(a) for lk in links.values() for a in lk.addresses if not a.ip.is_loopback) or "none"
         check.fail(f"Multipass reports {ip} for {name}, but the instance's interfaces have {have}: "
                    "a stale address (lease or hosts.ics)", **instance.facts())
-    net = next(a.network for a in holder.addresses if str(a.ip) == ip)
-    check.session.facts.setdefault("subnet", str(net))

@@ -3,6 +3,7 @@
 
 import pytest
 
+from mpdiag import host
 from mpdiag.facts import dhcp
 
 ID = "instance.launch.dhcp_exchange"
@@ -10,8 +11,8 @@ ID = "instance.launch.dhcp_exchange"
 
 @pytest.mark.launches
 @pytest.mark.check(ID)
-def test_dhcp_exchange_completes(check, instance_choice):
-    target = instance_choice.target
+def test_dhcp_exchange_completes(check):
+    target = check.known(host.target)
     if target is None or not target.launched:
         check.skip("only with --launch: the exchange is captured while the suite's own instance boots")
     res = check.result("dhcp_capture")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from fixtures.instances import facts_note_gateway
+from fixtures.target import gateway_note
 
 
 @pytest.mark.check("instance.shell.reachable")
@@ -31,4 +31,4 @@ def test_pings_its_gateway(check, instance):
     result = instance.probe("ping_gateway", ip=gateway)
     if not result.ok:
         check.fail(f"{instance.name} cannot ping its gateway {gateway}: {result.summary()}"
-                   f"{facts_note_gateway(check, gateway)}", **instance.facts())
+                   f"{gateway_note(check, gateway)}", **instance.facts())

@@ -5,18 +5,16 @@ look whether the answers are real."""
 import pytest
 
 from fixtures.checks import CheckError
-from fixtures.instances import MAX_LOSS_PERCENT, PING_EXTERNAL_ID, PING_GATEWAY_ID
-from mpdiag.errors import DiagError
+from fixtures.target import MAX_LOSS_PERCENT, PING_EXTERNAL_ID, PING_GATEWAY_ID
 from mpdiag.facts import instance as facts
 
 
 def _stealth(check) -> str:
     """What the message says about macOS Stealth Mode (which drops ICMP)."""
-    if check.platform != "macos" or "firewall_stealth" not in check.session.registry:
+    if check.platform != "macos":
         return f"not macOS: Stealth Mode does not apply on {check.platform}"
-    try:
-        state = check.session.get("firewall_stealth")
-    except DiagError:
+    state, _ = check.attempt("firewall_stealth")
+    if state is None:
         return "Stealth Mode state unknown: `socketfilterfw --getstealthmode` did not say"
     if state.stealth is None:
         return "Stealth Mode state unknown"

@@ -5,7 +5,8 @@ certificate must come from a CA the instance trusts (not a TLS-inspecting produc
 import pytest
 
 from fixtures.checks import CheckError
-from fixtures.instances import PING_EXTERNAL_ID, PING_GATEWAY_ID
+from fixtures.target import PING_EXTERNAL_ID, PING_GATEWAY_ID
+from mpdiag import host
 from mpdiag.facts import instance as dns_facts
 from mpdiag.errors import ParseError
 from mpdiag.facts import pmtu
@@ -65,7 +66,7 @@ def test_path_mtu_has_no_black_hole(check, instance, pytestconfig):
     check.fail(f"{found}; {instance.name}'s {dev} has MTU {mtu}: a path-MTU black hole (a hop with a smaller "
                f"MTU whose ICMP 'fragmentation needed' never arrives, typically a VPN): full-size TCP segments "
                f"vanish the same way, so downloads and TLS stall while ping and DNS work",
-               **instance.facts(dev=dev, mtu=fit, iface_mtu=mtu, bridge=check.session.facts.get("bridge")))
+               **instance.facts(dev=dev, mtu=fit, iface_mtu=mtu, bridge=check.known(host.bridge)))
 
 
 def _host_port(value):

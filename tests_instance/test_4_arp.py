@@ -27,9 +27,7 @@ def _bridge(check, instance_ip: str) -> str:
     found = facts.bridge_facing(_host_interfaces(check), instance_ip)
     if found is None:
         check.error(f"no host interface holds an address in {instance_ip}'s network: cannot tell the bridge")
-    name, addr = found
-    check.session.facts.setdefault("bridge", name)
-    return name
+    return found[0]
 
 
 def _taken(check, instance, link) -> list[str]:

@@ -9,17 +9,18 @@ an instance, a replay bundle — is the session's *source*.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
 
 from mpdiag import runner
 from mpdiag.bundle import Bundle, BundleWriter
-from mpdiag.errors import BundleError, NeedsPrivilege, NotRecorded, ProbeError
+from mpdiag.errors import BundleError, ExecFailed, NeedsPrivilege, NotRecorded, ProbeError
 from mpdiag.multipass import exec_argv
 from mpdiag.parse.multipass import cli_failure
 from mpdiag.runner import CommandResult
@@ -42,6 +43,7 @@ class Probe:
     instance: bool = False
     data_rcs: frozenset[int] = frozenset({0})
     description: str = ""
+    budget: Callable[["ProbeSession"], float] | None = None  # its own timeout (the launch's), else the session's
 
     @property
     def display(self) -> str:
@@ -202,20 +204,39 @@ class RecordingSource:
         return result
 
 
+@dataclass(frozen=True)
+class SessionInputs:
+    """What the user chose, given once at session start: the instance to look at
+    (`--instance`), the one this session launches (`--launch`: its name, image and
+    timeout), and the external address, DNS server and name the instance checks use.
+    The host model reads them; nothing writes them later."""
+
+    instance: str | None = None
+    launch: str | None = None
+    launch_timeout: int = 300
+    image: str | None = None
+    external_ip: str = "1.1.1.1"
+    external_dns: str = "1.1.1.1"
+    probe_name: str = "google.ie"
+
+
 @dataclass
 class ProbeSession:
     """Memoised access to probes for one test session: each (probe, instance, params)
-    runs once; its result, value or error is kept."""
+    runs once; its result, value or error is kept. Derived facts (mpdiag.host) are
+    memoised here too, by name, with the probes they read."""
 
     source: Source
     platform: str
     timeout: float = 8.0
     registry: Mapping[str, Probe] = field(default_factory=load_all)
+    inputs: SessionInputs = field(default_factory=SessionInputs)
     executions: int = 0
-    facts: dict[str, Any] = field(default_factory=dict)  # derived facts checks share: subnet, instance
     results: dict[tuple, CommandResult] = field(default_factory=dict)
     _values: dict[tuple, tuple[bool, Any]] = field(default_factory=dict)
+    _facts: dict[str, tuple[bool, Any, tuple]] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    _reading: list[set] = field(default_factory=list)  # the probe keys each fact being computed reads
 
     @property
     def mode(self) -> str:
@@ -227,13 +248,19 @@ class ProbeSession:
         except KeyError:
             raise ProbeError(f"no probe named {name!r}") from None
 
+    def _note(self, *keys: tuple) -> None:
+        for frame in self._reading:
+            frame.update(keys)
+
     def result(self, name: str, /, instance: str | None = None, **params: Any) -> CommandResult:
         """The raw result of a probe (run once)."""
         key = (name, instance, tuple(sorted(params.items())))
         with self._lock:
+            self._note(key)
             if key not in self.results:
                 p = self.probe(name)
-                ctx = ProbeContext(self, params, instance, self.timeout)
+                timeout = p.budget(self) if p.budget is not None else self.timeout
+                ctx = ProbeContext(self, params, instance, timeout)
                 self.results[key] = self.source.fetch(p, ctx)  # NotRecorded is no execution
                 self.executions += 1
             return self.results[key]
@@ -242,6 +269,7 @@ class ProbeSession:
         """The parsed value of a probe, or the error that says why there is none (memoised)."""
         key = (name, instance, tuple(sorted(params.items())))
         with self._lock:
+            self._note(key)
             if key not in self._values:
                 try:
                     self._values[key] = (True, self._interpret(name, instance, params))
@@ -251,6 +279,42 @@ class ProbeSession:
         if not ok:
             raise value
         return value
+
+    def fact(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A derived fact, computed once from probes (its value or its error is kept)."""
+        with self._lock:
+            if name not in self._facts:
+                self._reading.append(set())
+                try:
+                    value, ok = compute(), True
+                except Exception as exc:
+                    value, ok = exc, False
+                finally:
+                    deps = tuple(self._reading.pop())
+                self._facts[name] = (ok, value, deps)
+            ok, value, deps = self._facts[name]
+            self._note(*deps)
+        if not ok:
+            raise value
+        return value
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[set]:
+        """Collects the probe keys (name, instance, params) read inside the block, also those
+        behind the facts it reads: a check's report shows the probes its answer came from."""
+        keys: set = set()
+        with self._lock:
+            self._reading.append(keys)
+        try:
+            yield keys
+        finally:
+            with self._lock:
+                self._reading[:] = [frame for frame in self._reading if frame is not keys]
+
+    def recorded_instances(self) -> list[str]:
+        """The instances a replayed bundle holds in-instance probes for ([] live)."""
+        bundle = getattr(self.source, "bundle", None) or getattr(getattr(self.source, "inner", None), "bundle", None)
+        return bundle.instances() if bundle is not None else []
 
     def _interpret(self, name: str, instance: str | None, params: dict) -> Any:
         p = self.probe(name)
@@ -266,8 +330,9 @@ class ProbeSession:
             raise ProbeError(f"probe {name}: command not found ({argv}): {res.error_text}")
         if p.instance:
             failure = cli_failure(res.error_text)
-            if failure and failure[0] == "exec" and res.rc in (1, 2, 255):
-                raise ProbeError(f"probe {name}: multipass exec failed: {failure[1]}")
+            if failure and failure[0] in ("exec", "shell") and res.rc in (1, 2, 255):
+                raise ExecFailed(f"probe {name}: multipass {failure[0]} failed: {failure[1]}",
+                                 f"{failure[0]} failed: {failure[1]}")
         if res.rc not in p.data_rcs:
             detail = res.error_text or res.text.strip()
             raise ProbeError(f"probe {name} failed with exit code {res.rc} ({argv}): {detail[:500]}")

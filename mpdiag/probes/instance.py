@@ -10,8 +10,8 @@ arping 2 s; shell_session 80 % of the probe timeout.
 from __future__ import annotations
 
 from mpdiag.errors import ProbeError
-from mpdiag.instances import shell_session
-from mpdiag.probes import ALL_PLATFORMS, REGISTRY, Probe, ProbeContext, register
+from mpdiag.instances import launch_argv, shell_session
+from mpdiag.probes import ALL_PLATFORMS, Probe, ProbeContext, ProbeSession, register
 
 
 def _i(name: str, parse: str, argv: tuple[str, ...], description: str, rcs=frozenset({0})) -> Probe:
@@ -28,8 +28,16 @@ AS_ROOT = 'if [ "$(id -u)" -eq 0 ]; then exec "$@"; fi; exec sudo -n "$@"'
 
 
 def _launch_command(ctx: ProbeContext) -> list[str]:
-    raise ProbeError("multipass_launch is run by the --launch fixture (with --launch-timeout), "
-                     "not as an ordinary probe")
+    """`multipass launch` of the session's own instance (`--launch`: its name is a session input)."""
+    inputs = ctx.session.inputs
+    if inputs.launch is None:
+        raise ProbeError("multipass_launch runs only with --launch (this session launches nothing)")
+    return launch_argv(inputs.launch, inputs.launch_timeout, inputs.image)
+
+
+def _launch_budget(session: ProbeSession) -> float:
+    """The client's own `--timeout` bounds the launch; ours adds a margin."""
+    return session.inputs.launch_timeout + 30
 
 
 INSTANCE_PROBES = (
@@ -66,22 +74,14 @@ INSTANCE_PROBES = (
 HOST_PROBES = (
     Probe("multipass_launch", ALL_PLATFORMS, "mpdiag.parse.text:decode", _launch_command,
           shows="multipass launch [IMAGE] --name mpdiag-XXXXXX --timeout T  (--launch only)",
-          data_rcs=frozenset({0, 1, 2, 3, 5}), description="the ephemeral instance's launch"),
+          data_rcs=frozenset({0, 1, 2, 3, 5}), budget=_launch_budget,
+          description="the ephemeral instance's launch (--launch: run once, at session start)"),
     Probe("arping", frozenset({"linux", "macos"}), "mpdiag.parse.iputils:parse_arping",
           ("arping", "-I", "{iface}", "-c", "2", "-w", "2", "{ip}"), privileged=True, data_rcs=ARPING_RCS,
           description="does an extra address of the instance answer ARP on the host's bridge"),
     Probe("arping_assigned", frozenset({"linux", "macos"}), "mpdiag.parse.iputils:parse_arping",
           ("arping", "-I", "{iface}", "-c", "2", "-w", "2", "{ip}"), privileged=True, data_rcs=ARPING_RCS,
           description="the same for the instance's assigned address (the control: arping works here)"),
-    Probe("host_ip_addr", frozenset({"linux"}), "mpdiag.parse.iproute:parse_ip_addr", ("ip", "-j", "-4", "addr"),
-          description="the Linux host's IPv4 addresses (finds the bridge facing an instance)"),
 )
 
-
-def _register_new(*probes: Probe) -> None:
-    """Register, leaving a same-named probe another module registered first in place."""
-    register(*(p for p in probes if p.name not in REGISTRY))
-
-
-register(*INSTANCE_PROBES)
-_register_new(*HOST_PROBES)
+register(*INSTANCE_PROBES, *HOST_PROBES)

@@ -22,7 +22,6 @@ Deviations from design.md's table, on purpose:
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from mpdiag.errors import NeedsPrivilege, ParseError
@@ -108,18 +107,6 @@ def bcdedit_denied(res: CommandResult) -> bool:
 def hosts_ics_absent(res: CommandResult) -> bool:
     """The hosts_ics probe found no file (Windows creates it on the first ICS lease)."""
     return res.rc == HOSTS_ICS_ABSENT_RC
-
-
-def default_switch_address(session: Any) -> ipaddress.IPv4Interface | None:
-    """The Default Switch adapter's usable IPv4 (gateway of the instances, with its
-    prefix: the Windows subnet), or None when there is none (link-local 169.254/16
-    means ICS never configured it). Raises what `session.get` raises."""
-    from mpdiag.facts.windows import adapter_ipv4
-
-    for address in adapter_ipv4(session.get("default_switch_ip")):
-        if not address.ip.is_link_local:
-            return address
-    return None
 
 
 register(

@@ -494,16 +494,18 @@ def scenarios() -> dict:
     p["multipass_version"] = (mp_json({"multipass": "1.16.3+win"}), 0, "")
     p["multipass_list"] = ("", 2, DAEMON_DOWN.format(cmd="list"))
     p["multipass_driver"] = ("", 2, "get failed: cannot connect to the multipass socket")
-    s["port-50051-excluded"] = (p, expect(multipass__daemon="failed", multipass__port_not_excluded="failed",
-                                          multipass__driver="skipped", ics__hosts_matches_instance="skipped",
-                                          portproxy__no_stale_rules="skipped"), {})
+    s["port-50051-excluded"] = (p, {**expect(multipass__daemon="failed", multipass__port_not_excluded="failed",
+                                             multipass__driver="skipped", ics__hosts_matches_instance="skipped",
+                                             portproxy__no_stale_rules="skipped"),
+                                    "instance.state.listed": "failed"}, {})
 
     p = healthy()
     p["multipass_version"] = (mp_json({"multipass": "1.16.3+win"}), 0, "")
     p["multipass_list"] = ("", 2, DAEMON_DOWN.format(cmd="list"))
     p["multipass_driver"] = ("", 2, "get failed: cannot connect to the multipass socket")
-    s["daemon-down"] = (p, expect(multipass__daemon="failed", multipass__driver="skipped",
-                                  ics__hosts_matches_instance="skipped", portproxy__no_stale_rules="skipped"), {})
+    s["daemon-down"] = (p, {**expect(multipass__daemon="failed", multipass__driver="skipped",
+                                     ics__hosts_matches_instance="skipped", portproxy__no_stale_rules="skipped"),
+                            "instance.state.listed": "failed"}, {})
 
     p = healthy()
     p["portproxy"] = (netsh_portproxy([("0.0.0.0", 2222, PRIMARY_IP, 22), ("0.0.0.0", 8080, "172.22.170.9", 80),

@@ -1,5 +1,5 @@
-"""What the Linux host checks share: is Multipass here at all, is it the QEMU driver,
-which bridges it made (name, gateway, subnet), and the firewall rulesets.
+"""What the Linux host checks share: the Multipass bridges (the host model's, mpdiag.host:
+name, gateway, subnet, or why there is none to check) and the firewall rulesets.
 
 PYTEST_DONT_REWRITE
 """
@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from mpdiag.errors import DiagError, NotRecorded, ParseError, ProbeError
-from mpdiag.facts.linux import (DEFAULT_BRIDGE, Bridge, bridge_from_link, gateway_of, multipass_bridges,
-                                subnet_from_file)
-
-NOT_INSTALLED = ("Multipass is not installed on this host (no `multipass` command and no mpqemubr bridge): "
-                 "the Linux host checks do not apply")
+from mpdiag import host
+from mpdiag.facts.linux import Bridge
+from mpdiag.host._linux import NOT_INSTALLED, multipass_installed as _installed  # noqa: F401 - NOT_INSTALLED for the checks
 
 
 def tool_missing(res) -> bool:
@@ -27,29 +24,7 @@ def tool_missing(res) -> bool:
 
 def multipass_installed(check) -> bool:
     """False when the `multipass` command does not exist (rc 127), live or as recorded."""
-    res = check.result("multipass_version")
-    return res.rc != 127
-
-
-def _driver(check) -> str | None:
-    try:
-        return check.session.get("multipass_driver")
-    except DiagError:
-        return None
-
-
-def _file_subnet(check):
-    """The `multipass_subnet` file's subnet, or None (missing, unreadable, not recorded)."""
-    try:
-        data = check.session.get("multipass_subnet")
-    except (NotRecorded, ProbeError, ParseError):
-        return None
-    if not isinstance(data, dict) or not data.get("content"):
-        return None
-    try:
-        return subnet_from_file(data["content"])
-    except ParseError:
-        return None
+    return check.fact(_installed)
 
 
 @pytest.fixture
@@ -57,31 +32,8 @@ def bridges(check) -> list[Bridge]:
     """The Multipass bridges (at least one; without a link, the one `multipass_subnet` names).
 
     Skips, saying why: Multipass not installed and no bridge; another driver (lxd,
-    libvirt); no bridge and no subnet file (linux.bridge.up is the check that fails
-    then). Puts the subnet (and bridge) in the session's facts."""
-    links = check.probe("host_ip_addr")
-    found = multipass_bridges(links)
-    if not found and not multipass_installed(check):
-        check.skip(NOT_INSTALLED)
-    driver = _driver(check)
-    if driver is not None:
-        check.session.facts.setdefault("driver", driver)
-        if driver != "qemu":
-            check.skip(f"driver is {driver}: the QEMU bridge/dnsmasq/iptables checks do not apply "
-                       "(lxd uses mpbr0, libvirt virbr0/mpvirtbr0)")
-    file_subnet = _file_subnet(check)
-    out = [bridge_from_link(link, file_subnet) for link in found]
-    if out and out[0].gateway is None and file_subnet is not None:
-        out[0] = Bridge(out[0].name, gateway_of(file_subnet), out[0].link, "multipass_subnet")
-    if not out:
-        if file_subnet is None:
-            check.skip("no mpqemubr bridge and no multipass_subnet file: nothing to check on "
-                       "(see linux.bridge.up)")
-        out = [Bridge(DEFAULT_BRIDGE, gateway_of(file_subnet), None, "multipass_subnet")]
-    if out[0].subnet is not None:
-        check.session.facts["subnet"] = str(out[0].subnet)
-    check.session.facts.setdefault("bridge", out[0].name)
-    return out
+    libvirt); no bridge and no subnet file (linux.bridge.up is the check that fails then)."""
+    return check.fact(host.bridges)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ known failure signatures (mpdiag/facts/logs.py says which, and their problem cla
 
 import pytest
 
-from mpdiag.errors import DiagError
+from mpdiag import host
 from mpdiag.facts import logs
 from tests_host.linux.conftest import NOT_INSTALLED, multipass_installed, tool_missing
 
@@ -16,10 +16,7 @@ NO_JOURNAL = ("No journal files were found", "Failed to add filter for units")
 def test_journal_has_no_known_failure(check):
     if not multipass_installed(check):
         check.skip(NOT_INSTALLED)
-    try:
-        driver = check.session.get("multipass_driver")
-    except DiagError:
-        driver = None
+    driver = check.known(host.driver)
     if driver is not None and driver != "qemu":
         check.skip(f"driver is {driver}: the Linux host checks (and these signatures: dnsmasq, the bridge's "
                    "firewall rules) are the QEMU driver's")

@@ -2,7 +2,6 @@
 
 import pytest
 
-from mpdiag.errors import DiagError
 from tests_host.linux.conftest import NOT_INSTALLED, multipass_installed
 
 
@@ -14,10 +13,8 @@ def test_daemon_answers(check):
     if version.daemon is not None:
         return
     found = f"`multipass version` printed only the client ({version.client}): multipassd did not answer"
-    try:
-        services = check.session.get("snap_multipass")
-    except DiagError:
-        services = []
+    services, _ = check.attempt("snap_multipass")
+    services = services or []
     daemon = next((s for s in services if s.name.endswith("multipassd")), None)
     if daemon is not None:
         found += f"; snap service {daemon.name} is {daemon.startup} and {daemon.current}"

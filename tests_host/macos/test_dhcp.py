@@ -7,7 +7,7 @@ from mpdiag.facts import macos as facts
 
 
 def _holders(check, mac):
-    mac.require_qemu()
+    mac.require_vmnet()
     return facts.port67_holders(check.probe("lsof_udp67"))
 
 
@@ -35,7 +35,7 @@ def test_port67_exclusive(check, mac):
 
 @pytest.mark.check("macos.dhcp.leases_file_present")
 def test_leases_file_present(check, mac):
-    mac.require_qemu()
+    mac.require_vmnet()
     instances = mac.instances()
     if not instances:
         check.skip("no instance exists: bootpd writes /var/db/dhcpd_leases when it hands out the first lease")

@@ -3,36 +3,30 @@
 
 import pytest
 
+from mpdiag import host
 from mpdiag.facts import macos as facts
 
 
 @pytest.mark.check("macos.dns.port53_exclusive")
 def test_only_mdnsresponder_on_53(check, mac):
-    mac.require_qemu()
+    mac.require_vmnet()
     squatters = facts.port53_squatters(check.probe("lsof_port53"))
     if not squatters:
         return  # mDNSResponder only, or nothing at all (fine while no instance runs)
-    procs = mac.optional("processes") or []
+    procs = check.optional("processes") or []
     first = squatters[0]
     key = facts.tool_for_lsof_command(first.command, procs, first.pid)
     full = next((p.get("name") for p in procs if p.get("pid") == first.pid and p.get("name")), first.command)
-    bridge = check.session.facts.get("bridge") or _bridge(mac)
+    bridge = check.known(host.bridge) or "bridge100"
     rows = facts.describe_all(squatters)
     check.fail(f"port 53 is held by something other than mDNSResponder: {rows}",
                process=full, pid=first.pid, address=f"{first.address}:53",
                tool_fix=facts.port53_fix(key, full, bridge))
 
 
-def _bridge(mac) -> str:
-    try:
-        return mac.subnet().bridge or "bridge100"
-    except pytest.skip.Exception:
-        return "bridge100"
-
-
 @pytest.mark.check("macos.dns.gateway_answers")
 def test_gateway_answers_dns(check, mac, request):
-    mac.require_qemu()
+    mac.require_vmnet()
     subnet = mac.subnet(need_bridge=True)
     name = request.config.getoption("mp_probe_name")
     answer = check.probe("dns_gateway", server=str(subnet.gateway), name=name)

@@ -22,7 +22,7 @@ def _state(check):
 
 @pytest.mark.check("macos.firewall.block_all")
 def test_firewall_does_not_block_all(check, mac):
-    mac.require_qemu()
+    mac.require_vmnet()
     enabled, block_all = _state(check)
     if not enabled:
         return
@@ -35,11 +35,11 @@ def test_firewall_does_not_block_all(check, mac):
 
 @pytest.mark.check("macos.firewall.bootpd_allowed")
 def test_bootpd_allowed(check, mac):
-    mac.require_qemu()
+    mac.require_vmnet()
     enabled, _ = _state(check)
     if not enabled:
         return
-    verdict = mac.optional("firewall_bootpd")
+    verdict = check.optional("firewall_bootpd")
     if verdict is not None:
         if verdict.blocked:
             check.fail(f"the application firewall blocks incoming connections to {BOOTPD} "

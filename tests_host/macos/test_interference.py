@@ -12,10 +12,10 @@ def _processes(check):
 
 @pytest.mark.check("macos.interference.vpn_clients")
 def test_vpn_clients(check, mac):
-    mac.require_qemu()
+    mac.require_vmnet()
     found = facts.vpn_clients(_processes(check))
     if found:
-        ifaces = mac.optional("ifconfig") or {}
+        ifaces = check.optional("ifconfig") or {}
         vpn_ifs = [f"{i.name} ({i.inet[0].ip})" for i in facts.vpn_interfaces(ifaces)]
         up = f"; VPN interfaces up: {', '.join(vpn_ifs)}" if vpn_ifs else ""
         check.warn(f"VPN client running: {', '.join(map(str, found))}{up}: it may route the instance subnet "
@@ -24,7 +24,7 @@ def test_vpn_clients(check, mac):
 
 @pytest.mark.check("macos.interference.dns_tools")
 def test_dns_tools(check, mac):
-    mac.require_qemu()
+    mac.require_vmnet()
     found = facts.dns_tools(_processes(check))
     if found:
         check.warn(f"DNS tool running: {', '.join(map(str, found))}: by default it binds localhost:53 "

@@ -8,7 +8,7 @@ NO_ROUTE = "No route to host"
 
 @pytest.mark.check("macos.privacy.local_network")
 def test_terminal_may_reach_instance(check, mac):
-    mac.require_qemu()
+    mac.require_vmnet()
     macos = check.probe("sw_vers")
     if macos.major < 15:
         check.skip(f"{macos.product_name} {macos.version}: Local Network privacy exists from macOS 15 on")

@@ -21,14 +21,14 @@ def _target(subnet, running) -> str:
 
 
 def _vpn_note(mac) -> str:
-    procs = mac.optional("processes") or []
+    procs = mac.check.optional("processes") or []
     clients = facts.vpn_clients(procs)
     return f"; VPN client running: {', '.join(map(str, clients))}" if clients else ""
 
 
 @pytest.mark.check("macos.route.subnet_on_bridge")
 def test_subnet_routed_to_bridge(check, mac):
-    mac.require_qemu()
+    mac.require_vmnet()
     subnet = mac.subnet(need_bridge=True)
     running = mac.running() if mac.daemon_up() else []
     routes = check.probe("netstat_routes")
@@ -57,7 +57,7 @@ def _covers(rule: NatRule, bridge: str, network) -> bool:
 
 @pytest.mark.check("macos.route.vpn_nat")
 def test_vpn_default_route_has_nat(check, mac):
-    mac.require_qemu()
+    mac.require_vmnet()
     routes = check.probe("netstat_routes")
     default = route_for(routes, INTERNET_PROBE)
     if default is None or not facts.is_vpn_interface(default.netif):

@@ -14,7 +14,7 @@ VMNET_LOG_SIGNATURES = ("could not create vmnet interface", "cannot create vmnet
 
 @pytest.mark.check("macos.vmnet.subnet_in_192_168")
 def test_shared_net_address_in_192_168(check, mac):
-    mac.require_qemu()
+    mac.require_vmnet()
     version = mac.version()
     if version.number is not None and version.number >= facts.FORCED_SUBNET_SINCE:
         check.skip(f"Multipass {version.daemon or version.client} sets vmnet's subnet itself "
@@ -36,7 +36,7 @@ def test_shared_net_address_in_192_168(check, mac):
 
 @pytest.mark.check("macos.vmnet.leases_match_subnet")
 def test_newest_lease_in_subnet(check, mac):
-    mac.require_qemu()
+    mac.require_vmnet()
     res = check.result("dhcpd_leases")
     if res.rc != 0 and not res.timed_out and "No such file" in res.error_text:
         check.skip("/var/db/dhcpd_leases does not exist: no lease to compare")
@@ -55,7 +55,7 @@ def test_newest_lease_in_subnet(check, mac):
 
 @pytest.mark.check("macos.vmnet.bridge_exists")
 def test_bridge_exists_while_running(check, mac):
-    mac.require_qemu()
+    mac.require_vmnet()
     running = mac.running(with_ip=False)
     if not running:
         check.skip("no instance is Running: vmnet creates the bridge only while one runs")
@@ -65,7 +65,7 @@ def test_bridge_exists_while_running(check, mac):
         return
     names = ", ".join(f"{i.name} ({i.ipv4[0] if i.ipv4 else 'no IP'})" for i in running)
     found = f"{len(running)} instance(s) Running ({names}) but ifconfig shows no vmnet bridgeN with an address"
-    log = mac.optional("multipassd_log")
+    log = check.optional("multipassd_log")
     if log:
         hits = [ln.strip() for ln in log.splitlines() if any(s in ln.lower() for s in VMNET_LOG_SIGNATURES)]
         if hits:
@@ -75,7 +75,7 @@ def test_bridge_exists_while_running(check, mac):
 
 @pytest.mark.check("macos.vmnet.subnet_collision")
 def test_subnet_does_not_collide(check, mac):
-    mac.require_qemu()
+    mac.require_vmnet()
     subnet = mac.subnet()
     ifaces = check.probe("ifconfig")
     vmnet = {b.name for b in facts.vmnet_bridges(ifaces)}
@@ -87,7 +87,7 @@ def test_subnet_does_not_collide(check, mac):
                 check.fail(f"the vmnet subnet {subnet.network} overlaps {iface.name}'s {addr.network} "
                            f"({iface.name} has {addr.ip})", subnet=subnet.network, other_if=iface.name,
                            other_net=addr.network)
-    arp = mac.optional("arp_table") or []
+    arp = check.optional("arp_table") or []
     seen: dict[str, set[str]] = {}
     for entry in arp:
         if entry.interface and ipaddress.IPv4Address(entry.ip) in subnet.network:

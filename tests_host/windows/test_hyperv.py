@@ -2,36 +2,24 @@
 
 import pytest
 
-from mpdiag.errors import DiagError
 from mpdiag.probes.windows import bcdedit_denied
 
 
 def _launch_type(check):
     """bcdedit's hypervisorlaunchtype, or None with why it is unknown (never skips the check)."""
-    try:
-        res = check.session.result("bcdedit")
-    except DiagError as exc:
-        return None, str(exc)
-    if bcdedit_denied(res):
+    raw = check.known(lambda session: session.result("bcdedit"))
+    if raw is not None and bcdedit_denied(raw):
         return None, "bcdedit needs an elevated prompt (run the terminal as Administrator to see it)"
-    try:
-        entry = check.session.get("bcdedit")
-    except DiagError as exc:
-        return None, str(exc)
-    check.result("bcdedit")  # shown with the check's probe outputs
+    entry, why = check.attempt("bcdedit")
+    if entry is None:
+        return None, why
     return entry.get("hypervisorlaunchtype"), None
 
 
 @pytest.mark.check("windows.hyperv.hypervisor_running")
 def test_hypervisor_running(check, hyperv):
     launch, why = _launch_type(check)
-    try:
-        present = check.session.get("hypervisor_present")
-    except DiagError as exc:
-        present = None
-        present_why = str(exc)
-    else:
-        check.result("hypervisor_present")
+    present, present_why = check.attempt("hypervisor_present")
     if present is False:
         detail = f"bcdedit says hypervisorlaunchtype {launch}" if launch else why
         check.fail(f"Win32_ComputerSystem.HypervisorPresent is False: Hyper-V's hypervisor is not running "

@@ -2,6 +2,8 @@
 
 import pytest
 
+from mpdiag import host
+
 from mpdiag.parse.multipass import cli_failure
 from mpdiag.parse.netsh import range_containing
 from mpdiag.probes.windows import MULTIPASSD_PORT
@@ -16,17 +18,17 @@ def test_daemon_answers(check):
 
 
 @pytest.mark.check("windows.multipass.driver")
-def test_driver_is_hyperv(check):
+def test_driver_is_of_the_hyperv_family(check):
     res = check.result("multipass_driver")
     failure = cli_failure(res.error_text)
     if res.rc != 0 and failure and "cannot connect" in failure[1]:
         check.skip(f"`multipass get local.driver` failed ({failure[1]}): the daemon is down, "
                    "see windows.multipass.daemon")
     driver = check.probe("multipass_driver")
-    check.session.facts["driver"] = driver
-    if driver != "hyperv":
-        check.skip(f"driver is {driver}: the Hyper-V checks of the guide (Default Switch, ICS, hosts.ics, "
-                   "hypervisor) do not apply and are skipped (informational)")
+    if check.fact(host.family) != "hyperv":
+        check.skip(f"driver is {driver}, not of the Hyper-V family ({host.FAMILIES['hyperv']}): the Hyper-V checks "
+                   "of the guide (Default Switch, ICS, hosts.ics, hypervisor) do not apply and are skipped "
+                   "(informational)")
 
 
 @pytest.mark.check("windows.multipass.port_not_excluded")

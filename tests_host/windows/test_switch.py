@@ -7,7 +7,6 @@ the remedy's `Remove-HNSNetwork` line names the switch the way this Windows does
 
 import pytest
 
-from mpdiag.errors import DiagError
 from mpdiag.facts.windows import (DEFAULT_SWITCH_ID, DEFAULT_SWITCH_NAME, adapter_ipv4, default_switch_claimants,
                                   find_default_switch, hns_subnets)
 from mpdiag.parse.powershell import prop
@@ -16,10 +15,8 @@ from mpdiag.probes.windows import powershell_error
 
 def _switch_name(check, hns=None) -> str:
     """The Default Switch's (localized) name: from Get-VMSwitch by Id, else its HNS network."""
-    try:
-        switch = find_default_switch(check.session.get("vm_switches"))
-    except DiagError:
-        switch = None
+    switches, _ = check.attempt("vm_switches")
+    switch = find_default_switch(switches) if switches is not None else None
     if switch is not None and prop(switch, "Name"):
         return str(prop(switch, "Name"))
     for net in hns or ():

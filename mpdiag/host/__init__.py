@@ -1,0 +1,217 @@
+"""The host model: what the suite knows about the host and its instances, derived from probes.
+
+One public API over a :class:`~mpdiag.probes.ProbeSession`, a private module per platform
+(`_macos`, `_windows`, `_linux`) and one for the instance side (`_instance`), picked once
+from the session's platform, as psutil does. Every value is a *derived fact*: computed
+from probes only, memoised in the session by name (with the probes it read), never
+written by a check, a fixture or a report. So a check run alone answers as it does in
+the whole suite, and the triage, diagnosis.json's environment and every report (and
+`--compare`, from any session) read the same values.
+
+A fact that cannot be had raises what a probe raises (NotRecorded, NeedsPrivilege,
+ProbeError, ParseError: the check skips or errors) or :class:`NotApplicable` with the
+reason (the check skips, saying it).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from types import ModuleType
+from typing import Any
+
+from mpdiag.errors import DiagError
+from mpdiag.host import _instance, _linux, _macos, _multipass, _windows
+from mpdiag.host._multipass import NotApplicable, Listing
+from mpdiag.host._instance import MAX_LOSS_PERCENT, Target
+from mpdiag.parse.multipass import Instance, Version
+
+__all__ = [
+    "NotApplicable", "Listing", "Target", "FAMILIES", "MAX_LOSS_PERCENT",
+    "version", "daemon_up", "driver", "family", "require_family", "listing", "instances",
+    "target", "subnet", "bridge", "gateway", "vpn_interfaces", "environment",
+    "vmnet", "vmnet_plist", "switch_address", "bridges", "instance_gateway", "instance_subnet",
+    "instance_listed", "instance_ip", "primary_link", "gateway_problem", "internet_problem", "remedy_facts", "os_version",
+]
+
+_PLATFORMS: dict[str, ModuleType] = {"macos": _macos, "windows": _windows, "linux": _linux}
+
+# The drivers whose host networking a platform's checks cover (checks.md, the driver family).
+FAMILIES: dict[str, str] = {m.FAMILY: ", ".join(m.DRIVERS) for m in _PLATFORMS.values()}
+
+
+def _platform(session: Any) -> ModuleType:
+    return _PLATFORMS[session.platform]
+
+
+def _fact(session: Any, name: str, compute) -> Any:
+    return session.fact(name, lambda: compute(session))
+
+
+# ---- Multipass itself -----------------------------------------------------------------------
+
+def version(session: Any) -> Version:
+    """`multipass version` (raises what the probe raises)."""
+    return session.get("multipass_version")
+
+
+def daemon_up(session: Any) -> bool:
+    """multipassd answered `multipass version`."""
+    return version(session).daemon is not None
+
+
+def driver(session: Any) -> str | None:
+    """`multipass get local.driver`; None when it cannot be asked (the platform's default applies)."""
+    return _fact(session, "driver", _platform(session).driver)
+
+
+def family(session: Any) -> str:
+    """The driver family this platform's checks cover (`vmnet`, `hyperv`, `qemu`), or `other`."""
+    return _fact(session, "family", _platform(session).family)
+
+
+def require_family(session: Any) -> str:
+    """The family, or NotApplicable saying which driver this is and what the checks cover."""
+    fam = family(session)
+    if fam == "other":
+        mod = _platform(session)
+        raise NotApplicable(f"the driver is {driver(session)}, not one of the {mod.FAMILY} family "
+                            f"({', '.join(mod.DRIVERS)}): the guide's {mod.FAMILY} checks do not apply "
+                            "(`multipass get local.driver`)")
+    return fam
+
+
+def listing(session: Any) -> Listing:
+    """What `multipass list` said: the instances, or the daemon's own words when it failed."""
+    return _fact(session, "listing", _multipass.listing)
+
+
+def instances(session: Any) -> list[Instance]:
+    """Every instance; NotApplicable when multipassd does not answer (nothing to list)."""
+    return _fact(session, "instances", _multipass.instances)
+
+
+def target(session: Any) -> Target:
+    """The instance the in-instance checks look at (launched, `--instance`, a Running
+    `primary`, or the bundle's), or NotApplicable with how to pick one."""
+    return _fact(session, "target", _instance.target)
+
+
+# ---- the network ----------------------------------------------------------------------------
+
+def subnet(session: Any) -> ipaddress.IPv4Network | None:
+    """The instances' live subnet as the host shows it (None: nothing tells)."""
+    return _fact(session, "subnet", _platform(session).subnet)
+
+
+def bridge(session: Any) -> str | None:
+    """The host interface of the instances' subnet (vmnet bridgeN, mpqemubr0; None on Windows)."""
+    return _fact(session, "bridge", _platform(session).bridge)
+
+
+def gateway(session: Any) -> str | None:
+    """The host's address on the instances' subnet: what DHCP should hand out as the router."""
+    return _fact(session, "gateway", _platform(session).gateway)
+
+
+def vpn_interfaces(session: Any) -> list[str]:
+    """VPN interfaces that are up with an IPv4 (macOS utunN...; [] where the model cannot tell)."""
+    return _fact(session, "vpn_interfaces", _platform(session).vpn_interfaces)
+
+
+def vmnet(session: Any):
+    """macOS: the live vmnet subnet with its bridge, gateway and source (VmnetSubnet), or None."""
+    return _fact(session, "vmnet", _macos.vmnet)
+
+
+def vmnet_plist(session: Any) -> dict | None:
+    """macOS: com.apple.vmnet.plist ({} when the domain does not exist, None when not recorded)."""
+    return _fact(session, "vmnet_plist", _macos.plist)
+
+
+def switch_address(session: Any) -> ipaddress.IPv4Interface | None:
+    """Windows: the Default Switch adapter's usable IPv4 with its prefix, or None."""
+    return _fact(session, "switch_address", _windows.switch_address)
+
+
+def bridges(session: Any):
+    """Linux: the Multipass bridges (list of Bridge, at least one), or NotApplicable saying why not."""
+    return _fact(session, "bridges", _linux.bridges)
+
+
+# ---- the target instance's side --------------------------------------------------------------
+
+def instance_gateway(session: Any) -> str | None:
+    """The target instance's gateway: its default route (Windows: the Default Switch's address)."""
+    return _fact(session, "instance_gateway", _instance.gateway)
+
+
+def instance_listed(session: Any) -> Instance | None:
+    """The target as `multipass list` shows it (None: absent); raises what the probe raises."""
+    return _fact(session, "instance_listed", _instance.listed)
+
+
+def instance_ip(session: Any) -> str | None:
+    """The target's management IPv4 as Multipass reports it (None: none, or unknown)."""
+    return _fact(session, "instance_ip", _instance.management_ip)
+
+
+def primary_link(session: Any):
+    """The target's interface carrying its management address / default route (iproute.Link)."""
+    return _fact(session, "primary_link", _instance.primary_link)
+
+
+def gateway_problem(session: Any, definite: bool = False) -> str | None:
+    """Why the target's gateway does not answer, None when it does or cannot be told."""
+    return session.fact(f"gateway_problem/{definite}", lambda: _instance.gateway_problem(session, definite))
+
+
+def internet_problem(session: Any, definite: bool = False) -> str | None:
+    """Why the external IP does not answer the target well enough, None when it does or cannot be told."""
+    return session.fact(f"internet_problem/{definite}", lambda: _instance.internet_problem(session, definite))
+
+
+def instance_subnet(session: Any) -> ipaddress.IPv4Network | None:
+    """The live subnet, else the target instance's own interface network."""
+    return _fact(session, "instance_subnet", _instance.subnet)
+
+
+def _quiet(fn, session: Any) -> Any:
+    try:
+        return fn(session)
+    except DiagError:
+        return None
+
+
+def remedy_facts(session: Any, instance_side: bool = False) -> dict[str, str]:
+    """The placeholders every remedy may use, from the model: instance, subnet, bridge (an
+    in-instance check's subnet may come from the instance itself)."""
+    out = {}
+    t = _quiet(target, session)
+    if t is not None:
+        out["instance"] = t.name
+    for key, fn in (("subnet", instance_subnet if instance_side else subnet), ("bridge", bridge)):
+        value = _quiet(fn, session)
+        if value is not None:
+            out[key] = str(value)
+    return out
+
+
+def os_version(session: Any) -> str | None:
+    """The OS and version (sw_vers on macOS; this host live; the bundle's manifest in replay)."""
+    return _multipass.os_version(session)
+
+
+def environment(session: Any) -> dict[str, Any]:
+    """What the reports show first (diagnosis.json's `environment`): one function, the model's."""
+    ver = _quiet(version, session)
+    t = _quiet(target, session)
+    net = _quiet(subnet, session)
+    return {
+        "os": os_version(session),
+        "multipass": ver.client if ver else None,
+        "multipassd": ver.daemon if ver else None,
+        "driver": _quiet(driver, session),
+        "subnet": str(net) if net is not None else None,
+        "instance": t.name if t is not None else None,
+        "mode": session.mode,
+    }

@@ -1,0 +1,70 @@
+"""One host model, the same answers whichever checks run: every scenario replayed whole, under
+each marker subset (-m host, -m instance, -m generic/routing/dns/arp) and (a sample) under
+-n 4 gives every check the same outcome and message, and diagnosis.json the same environment.
+
+Cost, bounded: the subset runs are in-process (selftests/replay_subsets.py: ~0.25 s of CPU a
+run), split over two processes; -n 4 starts four interpreters per run, so it replays one
+scenario of each kind (host-only, in-instance, failing) per platform.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mpdiag import catalog
+from selftests.replay_subsets import ROOT, SUBSETS, answers
+from selftests.suite import run_suite, scenarios
+
+ALL = [p for platform in catalog.PLATFORMS for p in scenarios(platform)]
+UNDER_XDIST = ["macos/instance-dns-broken", "macos/vpn-route-hijack", "windows/daemon-down", "windows/healthy",
+               "linux/port53-squat", "linux/healthy"]
+
+
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory) -> dict:
+    """{scenario: {subset: {"checks": {id: [outcome, message]}, "environment": {...}}}}."""
+    tmp = tmp_path_factory.mktemp("subsets")
+    paths = [str(p) for p in ALL]
+    halves = [paths[0::2], paths[1::2]]
+    procs = [subprocess.Popen([sys.executable, str(ROOT / "selftests" / "replay_subsets.py"), str(tmp / f"{n}.json"),
+                               *half], cwd=ROOT, stderr=subprocess.PIPE, text=True) for n, half in enumerate(halves)]
+    out: dict = {}
+    for n, proc in enumerate(procs):
+        _, err = proc.communicate(timeout=900)
+        assert proc.returncode == 0, err[-3000:]
+        out.update(json.loads((tmp / f"{n}.json").read_text()))
+    return out
+
+
+def _differences(whole: dict, part: dict) -> dict:
+    return {cid: (whole["checks"].get(cid), got) for cid, got in part["checks"].items()
+            if whole["checks"].get(cid) != got}
+
+
+@pytest.mark.parametrize("scenario", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_subset_answers_as_the_whole_suite(scenario: Path, replayed):
+    runs = replayed[str(scenario)]
+    whole = runs[""]
+    assert whole["checks"], "no check ran"
+    for marker in SUBSETS[1:]:
+        diff = _differences(whole, runs[marker])
+        assert not diff, f"-m {marker} answers differently (whole, subset): {diff}"
+        assert runs[marker]["environment"] in (None, whole["environment"]), (marker, runs[marker]["environment"])
+    for partition in (("host", "instance"), ("generic", "routing", "dns", "arp")):
+        covered = {cid for m in partition for cid in runs[m]["checks"]}
+        assert covered == set(whole["checks"]), (partition, set(whole["checks"]) ^ covered)
+
+
+@pytest.mark.parametrize("name", UNDER_XDIST)
+def test_xdist_answers_as_one_process(name: str, replayed, tmp_path):
+    scenario = ROOT / "scenarios" / name
+    whole = replayed[str(scenario)][""]
+    run = run_suite("-n", "4", "--replay", str(scenario), reports=tmp_path)
+    got = answers(run.diagnosis)
+    assert got["checks"] == whole["checks"], _differences(whole, got)
+    assert got["environment"] == whole["environment"]
