@@ -42,11 +42,15 @@ def listing(session: Any) -> Listing:
 
 
 def instances(session: Any) -> list[Instance]:
-    """Every instance `multipass list` shows; NotApplicable while multipassd does not answer."""
+    """Every instance `multipass list` shows; NotApplicable while multipassd does not answer or
+    the list itself failed (instance.state.listed reports that, with the daemon's words)."""
     if session.get("multipass_version").daemon is None:
         raise NotApplicable("multipassd does not answer, so the instances are unknown "
                             f"(see {session.platform}.multipass.daemon)")
-    return list(session.get("multipass_list"))
+    found = listing(session)
+    if not found.ok:
+        raise NotApplicable(f"{found.failure}, so the instances are unknown (see instance.state.listed)")
+    return found.instances
 
 
 def os_version(session: Any) -> str | None:

@@ -1,0 +1,204 @@
+"""The Windows scenarios: one entry each, the healthy machine (formats.healthy()) with one
+fault or variant, and the outcomes the suite must reach (every Windows check `passed`
+unless the entry says otherwise). Built by `python scenarios/build.py windows`."""
+
+from __future__ import annotations
+
+import copy
+
+from scenarios.build import Out, Scenario, expect as _expect
+from scenarios.windows.formats import *  # noqa: F401,F403 - the renderers and the healthy machine
+from scenarios.windows.formats import healthy
+
+HYPERV_ONLY = {
+    "windows.hyperv.hypervisor_running", "windows.switch.exists", "windows.switch.hns_healthy",
+    "windows.ics.service", "windows.ics.hosts_single_entry", "windows.ics.hosts_matches_instance",
+    "windows.ics.hosts_not_corrupted", "windows.portproxy.no_stale_rules",
+}
+DEFAULT_OS = "Windows 11 Pro 10.0.22631"
+LEGACY_BYTES = ("bcdedit", "excluded_ports")  # cp850 as the console prints them
+
+
+def expect(**changes: str) -> dict:
+    return _expect("windows", **changes)
+
+
+def _out(probe: str, out: str, rc: int, err: str, *rest) -> Out:
+    *timed_out, utf16 = rest
+    data = (b"\xff\xfe" + out.encode("utf-16-le")) if utf16 and out else out.encode(
+        "cp850" if probe in LEGACY_BYTES else "utf-8")
+    return Out(data, rc, err, bool(timed_out and timed_out[0]))
+
+
+def _scenario(probes: dict, outcomes: dict, extra: dict) -> Scenario:
+    extra = dict(extra)
+    utf16 = extra.pop("encoding", None) == "utf-16"
+    return Scenario("windows", extra.pop("about", ""),
+                    {k: _out(k, *v, utf16) for k, v in sorted(copy.deepcopy(probes).items())}, outcomes,
+                    os_version=extra.pop("os_version", DEFAULT_OS), multipass_version="1.16.3+win",
+                    recorded="2026-11-19T08:15:00+00:00")
+
+
+s: dict = {}
+
+s["healthy"] = (healthy(), expect(), {})
+
+p = healthy()
+p["vm_switches"] = (ps_out([vm_switch("WSL (Hyper-V firewall)", "790e58b4-7939-4434-9358-89ae7ddbe87e", 1),
+                            vm_switch("External (Wi-Fi)", "5b2f1c3a-6d4e-4f70-8a9b-0c1d2e3f4a5b", 2,
+                                      adapter="Intel(R) Wi-Fi 6 AX201 160MHz")]), 0, "")
+p["hns_networks"] = (ps_out([hns_network("WSL (Hyper-V firewall)", "790e58b4-7939-4434-9358-89ae7ddbe87e",
+                                         "172.29.128.0/20", "172.29.128.1")]), 0, "")
+p["default_switch_ip"] = ("", 1, NO_DEFAULT_SWITCH_IP)
+p["multipass_list"] = (mp_list([("primary", "Stopped", []), ("builder", "Stopped", [])]), 0, "")
+s["no-default-switch"] = (p, expect(switch__exists="failed", switch__hns_healthy="failed",
+                                    ics__hosts_matches_instance="skipped",
+                                    portproxy__no_stale_rules="skipped"), {})
+
+p = healthy()
+p["hns_networks"] = (ps_out([
+    hns_network("Default Switch", DEFAULT_ID, "172.22.160.0/20", GW),
+    hns_network("Default Switch", "3e6f1d2c-9b8a-4c7d-a1e2-f3b4c5d6e7f8", "172.31.16.0/20", "172.31.16.1"),
+    hns_network("WSL (Hyper-V firewall)", "790e58b4-7939-4434-9358-89ae7ddbe87e", "172.29.128.0/20",
+                "172.29.128.1"),
+]), 0, "")
+s["hns-duplicate"] = (p, expect(switch__hns_healthy="failed"), {})
+
+p = healthy()
+p["hns_networks"] = (ps_out([hns_network("Default Switch", DEFAULT_ID, "172.22.160.0/20", GW)]), 0, "")
+p["default_switch_ip"] = (ps_out(net_ip("172.30.48.1", 20)), 0, "")
+# after a reboot the adapter got a new subnet; the HNS network still holds the old one
+s["hns-subnet-mismatch"] = (p, expect(switch__hns_healthy="failed",
+                                      portproxy__no_stale_rules="passed"), {})
+
+p = healthy()
+p["ics_service"] = (ps_out(service(1)), 0, "")
+s["ics-stopped"] = (p, expect(ics__service="failed"), {})
+
+p = healthy()
+p["hosts_ics"] = (hosts_ics(HOSTS_LINES + [
+    "172.22.170.9 primary.mshome.net # 2026 11 3 18 21 12 9 17"]), 0, "")
+s["hosts-ics-duplicate"] = (p, expect(ics__hosts_single_entry="failed"), {})
+
+p = healthy()
+p["hosts_ics"] = (hosts_ics([HOSTS_LINES[0], "172.22.170.9 primary.mshome.net # 2026 11 3 18 21 12 9 17",
+                             HOSTS_LINES[2]]), 0, "")
+s["hosts-ics-stale"] = (p, expect(ics__hosts_matches_instance="failed"), {})
+
+p = healthy()
+p["hosts_ics"] = (hosts_ics(HOSTS_LINES + ["0 54 30 497", "", "67", "et # 2026 11 4 19 8 3 44 120"]), 0, "")
+s["hosts-ics-corrupted"] = (p, expect(ics__hosts_not_corrupted="failed"), {})
+
+p = healthy()
+p["hosts_ics"] = ("", 3, "")
+p["multipass_list"] = (mp_list([]), 0, "")
+p["portproxy"] = ("", 0, "")
+p["multipass_events"] = ("", 1, NO_EVENTS)  # nothing logged yet: no known failure either
+s["hosts-ics-absent"] = (p, expect(ics__hosts_matches_instance="skipped"), {})
+
+p = healthy()
+kaspersky = {"displayName": "Kaspersky Standard", "instanceGuid": "{B41C7598-35F6-4D89-7D0E-7ADE69B4047B}",
+             "pathToSignedProductExe": "C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky 21.15\\wmiav.exe",
+             "pathToSignedReportingExe": "C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky 21.15\\avp.exe",
+             "productState": 266240, "timestamp": "Thu, 19 Nov 2026 08:02:40 GMT", "PSComputerName": None}
+defender_off = dict(DEFENDER, productState=393472)
+p["antivirus"] = (ps_out([defender_off, kaspersky]), 0, "")
+s["antivirus-kaspersky"] = (p, expect(interference__antivirus="warned"), {})
+
+p = healthy()
+p["antivirus"] = ("", 1, CIM_INVALID_NAMESPACE)
+s["server-no-securitycenter"] = (p, expect(interference__antivirus="skipped"),
+                                 {"os_version": "Windows Server 2022 Datacenter 10.0.20348"})
+
+p = healthy()
+p["hypervisor_present"] = (ps_out({"HypervisorPresent": False}), 0, "")
+p["bcdedit"] = (bcdedit("Off"), 0, "")
+p["multipass_list"] = (mp_list([("primary", "Stopped", []), ("builder", "Stopped", [])]), 0, "")
+s["hypervisor-off"] = (p, expect(hyperv__hypervisor_running="failed",
+                                 ics__hosts_matches_instance="skipped"), {})
+
+p = healthy()
+p["excluded_ports"] = (netsh_excluded([(5357, 5357, False), (49985, 50084, False), (50160, 50259, True)]), 0, "")
+p["multipass_version"] = (mp_json({"multipass": "1.16.3+win"}), 0, "")
+p["multipass_list"] = ("", 2, DAEMON_DOWN.format(cmd="list"))
+p["multipass_driver"] = ("", 2, "get failed: cannot connect to the multipass socket")
+s["port-50051-excluded"] = (p, {**expect(multipass__daemon="failed", multipass__port_not_excluded="failed",
+                                         multipass__driver="skipped", ics__hosts_matches_instance="skipped",
+                                         portproxy__no_stale_rules="skipped"),
+                                "instance.state.listed": "failed"}, {})
+
+p = healthy()
+p["multipass_version"] = (mp_json({"multipass": "1.16.3+win"}), 0, "")
+p["multipass_list"] = ("", 2, DAEMON_DOWN.format(cmd="list"))
+p["multipass_driver"] = ("", 2, "get failed: cannot connect to the multipass socket")
+s["daemon-down"] = (p, {**expect(multipass__daemon="failed", multipass__driver="skipped",
+                                 ics__hosts_matches_instance="skipped", portproxy__no_stale_rules="skipped"),
+                        "instance.state.listed": "failed"}, {})
+
+p = healthy()
+p["portproxy"] = (netsh_portproxy([("0.0.0.0", 2222, PRIMARY_IP, 22), ("0.0.0.0", 8080, "172.22.170.9", 80),
+                                   ("127.0.0.1", 3000, BUILDER_IP, 3000)]), 0, "")
+s["portproxy-stale"] = (p, expect(portproxy__no_stale_rules="failed"), {})
+
+p = healthy()
+p["multipass_driver"] = ("virtualbox" + CRLF, 0, "")
+p["multipass_list"] = (mp_list([("primary", "Running", ["N/A"])]), 0, "")
+p["vm_switches"] = ("", 1, HYPERV_MISSING)
+for probe in ("hns_networks", "default_switch_ip", "hosts_ics", "portproxy"):
+    del p[probe]
+p["hypervisor_present"] = (ps_out({"HypervisorPresent": False}), 0, "")
+p["bcdedit"] = (bcdedit("Off"), 0, "")
+s["driver-virtualbox"] = (p, {**expect(multipass__driver="skipped"),
+                              **{i: "skipped" for i in HYPERV_ONLY}}, {})
+
+# German Windows: the Default Switch is "Standardswitch" (found by its Id); a user's own
+# external switch is named "Default Switch" and must not be taken for it. Not elevated:
+# bcdedit is refused, HypervisorPresent still answers.
+p = healthy()
+p["vm_switches"] = (ps_out([
+    vm_switch("Standardswitch", DEFAULT_ID, 1),
+    vm_switch("Default Switch", "0a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", 2, notes="mein externer Switch",
+              adapter="Realtek PCIe GbE Family Controller"),
+]), 0, "")
+p["hns_networks"] = (ps_out([
+    hns_network("Standardswitch", DEFAULT_ID, "172.22.160.0/20", GW),
+    hns_network("Default Switch", "0a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "192.168.178.0/24",
+                "192.168.178.1", kind="Transparent", flags=0),
+]), 0, "")
+p["default_switch_ip"] = (ps_out(net_ip(GW, 20, alias="vEthernet (Standardswitch)")), 0, "")
+svc = service(4)
+svc["DisplayName"] = "Gemeinsame Nutzung der Internetverbindung (ICS)"
+p["ics_service"] = (ps_out(svc), 0, "")
+p["excluded_ports"] = (netsh_excluded(
+    [(5357, 5357, False), (49985, 50050, False), (50160, 50259, True)],
+    header=("Protokoll tcp Portausschlussbereiche", "Startport    Endport",
+            "* - Verwaltete Portausschlüsse.")), 0, "")
+p["portproxy"] = ("", 0, "")
+p["bcdedit"] = ("", 1, "Der Startkonfigurationsdatenspeicher konnte nicht geöffnet werden.\r\n"
+                       "Zugriff verweigert\r\n")
+s["localized-de"] = (p, expect(), {"os_version": "Windows 11 Pro 10.0.22631 (de-DE)"})
+
+# primary never came up: the daemon timed out waiting for its SSH (no address from ICS)
+p = healthy()
+p["multipass_list"] = (mp_list([("primary", "Unknown", []), ("builder", "Stopped", [])]), 0, "")
+p["multipass_events"] = (events([
+    (1795076041806, "Error", "[primary] timed out waiting for response"),
+    (1795075740511, "Information", "[primary] process state changed to Running"),
+    (1795075731034, "Information", "[daemon] Starting Multipass 1.16.3+win"),
+    *CLEAN_EVENTS,
+]), 0, "")
+s["log-timeout"] = (p, {**expect(logs__known_errors="failed", ics__hosts_matches_instance="skipped"),
+                        "instance.state.running_with_ip": "failed"}, {})
+
+# The healthy machine recorded by PowerShell 5.1 redirection (`> file`): UTF-16LE with BOM, CRLF.
+s["healthy-utf16"] = (healthy(), expect(), {"encoding": "utf-16"})
+
+
+
+# `multipass list` hangs (the daemon is stuck): a timeout is a finding, the instance comparisons skip
+p = healthy()
+p["multipass_list"] = ("", -9, "", True)
+s["list-timeout"] = (p, {**expect(ics__hosts_matches_instance="skipped", portproxy__no_stale_rules="skipped"),
+                         "instance.state.listed": "failed"}, {})
+
+SCENARIOS = {name: _scenario(*entry) for name, entry in s.items()}
