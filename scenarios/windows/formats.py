@@ -7,6 +7,9 @@ column where they start, CRLF), netsh and bcdedit tables, hosts.ics as ICS write
 Multipass 1.16.3+win JSON (alphabetical keys, 4-space indent). `healthy()` is the
 healthy machine, probe by probe; each entry is it with one fault (or a variant).
 Addresses and names are made up.
+
+Why this module is over 300 lines: it renders whole PowerShell objects (switches, HNS
+networks, addresses, services) as 5.1 prints them; the parts only make sense together.
 """
 
 from __future__ import annotations
@@ -216,28 +219,23 @@ def net_ip(address, prefix, alias="vEthernet (Default Switch)", index=27):
     }
 
 
+RPCSS = {"CanPauseAndContinue": False, "CanShutdown": False, "CanStop": True, "DisplayName":
+         "Remote Procedure Call (RPC)", "DependentServices": "System.ServiceProcess.ServiceController[]",
+         "MachineName": ".", "ServiceName": "RpcSs", "ServicesDependedOn":
+         "System.ServiceProcess.ServiceController[]", "ServiceHandle": None, "Status": 4,
+         "ServiceType": 32, "StartType": 2, "Site": None, "Container": None}
+
+
 def service(status, start_type=3):
     return {
         "CanPauseAndContinue": False, "CanShutdown": False, "CanStop": status == 4,
         "DisplayName": "Internet Connection Sharing (ICS)",
         "DependentServices": [],
         "MachineName": ".", "ServiceName": "SharedAccess",
-        "ServicesDependedOn": [
-            {"CanPauseAndContinue": False, "CanShutdown": False, "CanStop": True, "DisplayName":
-             "Remote Procedure Call (RPC)", "DependentServices": "System.ServiceProcess.ServiceController[]",
-             "MachineName": ".", "ServiceName": "RpcSs", "ServicesDependedOn":
-             "System.ServiceProcess.ServiceController[]", "ServiceHandle": None, "Status": 4,
-             "ServiceType": 32, "StartType": 2, "Site": None, "Container": None},
-        ],
+        "ServicesDependedOn": [dict(RPCSS)],
         "ServiceHandle": None, "Status": status, "ServiceType": 32, "StartType": start_type,
         "Site": None, "Container": None, "Name": "SharedAccess",
-        "RequiredServices": [
-            {"CanPauseAndContinue": False, "CanShutdown": False, "CanStop": True, "DisplayName":
-             "Remote Procedure Call (RPC)", "DependentServices": "System.ServiceProcess.ServiceController[]",
-             "MachineName": ".", "ServiceName": "RpcSs", "ServicesDependedOn":
-             "System.ServiceProcess.ServiceController[]", "ServiceHandle": None, "Status": 4,
-             "ServiceType": 32, "StartType": 2, "Site": None, "Container": None},
-        ],
+        "RequiredServices": [dict(RPCSS)],
     }
 
 
