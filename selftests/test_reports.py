@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from mpdiag import catalog
+from selftests.ci_templates import allure_cli
 from selftests.suite import ROOT, SCENARIOS, SuiteRun, run_suite
 
 FAILING = Path(__file__).parent / "data" / "reports" / "failing_daemon"
@@ -220,21 +221,9 @@ def test_allure_severity_rule():
 @pytest.mark.slow
 def test_allure3_generates_a_report_with_the_failing_check(failing, tmp_path):
     """Render with the Allure 3 CLI (npm `allure@3`), installed in a cache dir, never globally."""
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("node") is None:
-        pytest.skip("npm/node not installed: cannot render the Allure report")
-    cache = Path(os.environ.get("MPDIAG_ALLURE_CACHE", Path.home() / ".cache" / "mpdiag" / "allure3"))
-    cli = cache / "node_modules" / ".bin" / "allure"
-    if not cli.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        (cache / "package.json").write_text('{"private": true}\n')
-        try:
-            proc = subprocess.run([npm, "install", "--no-audit", "--no-fund", "allure@3"], cwd=cache,
-                                  capture_output=True, text=True, timeout=300)
-        except subprocess.TimeoutExpired:
-            pytest.skip("npm install allure@3 took more than 5 minutes")
-        if proc.returncode != 0 or not cli.exists():
-            pytest.skip(f"npm install allure@3 failed: {proc.stderr[-500:]}")
+    cli = allure_cli()
+    if cli is None:
+        pytest.skip("the Allure 3 CLI could not be had (npm/node missing, or npm install allure@3 failed)")
     out = tmp_path / "allure-report"
     proc = subprocess.run([str(cli), "generate", str(failing.reports / "allure-results"), "-o", str(out)],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)

@@ -47,8 +47,9 @@ def test_utf16_output_is_decoded():
 import shutil  # noqa: E402
 import textwrap  # noqa: E402
 
-import psutil  # noqa: E402
 import pytest  # noqa: E402
+
+from selftests.procs import kill_recorded  # noqa: E402
 
 posix_sh = pytest.mark.skipif(os.name == "nt" or not shutil.which("sh"), reason="needs a POSIX sh")
 
@@ -62,19 +63,8 @@ def _script(tmp_path, body: str) -> list[str]:
 
 
 def _leftovers(tmp_path) -> list[int]:
-    """PIDs the script recorded that still run (zombies do not count); killed here by PID."""
-    pids_file = tmp_path / "pids.txt"
-    pids = [int(x) for x in pids_file.read_text().split()] if pids_file.exists() else []
-    alive = []
-    for pid in pids:
-        try:
-            p = psutil.Process(pid)
-            if p.status() != psutil.STATUS_ZOMBIE and p.environ().get("PIDS") == str(pids_file):
-                alive.append(pid)
-                p.kill()
-        except psutil.Error:
-            continue
-    return alive
+    """PIDs the script recorded that still run; killed here by PID."""
+    return kill_recorded(tmp_path / "pids.txt")
 
 
 @posix_sh

@@ -17,6 +17,7 @@ import psutil
 import pytest
 
 from mpdiag import runner
+from selftests.procs import kill_recorded
 from selftests.suite import run_suite
 
 pytestmark = pytest.mark.skipif(os.name == "nt" or not shutil.which("sh"), reason="fake tools are sh scripts")
@@ -57,17 +58,7 @@ def _env(tmp_path: Path, bin_dir: Path) -> dict[str, str]:
 
 def _survivors(tmp_path: Path) -> list[int]:
     """Every PID a fake recorded that still runs: killed here, by PID, and returned."""
-    pids_file = tmp_path / "pids.txt"
-    alive = []
-    for pid in {int(x) for x in pids_file.read_text().split()} if pids_file.exists() else ():
-        try:
-            p = psutil.Process(pid)
-            if p.status() != psutil.STATUS_ZOMBIE and p.environ().get("PIDS") == str(pids_file):
-                alive.append(pid)
-                p.kill()
-        except psutil.Error:
-            continue
-    return alive
+    return kill_recorded(tmp_path / "pids.txt")
 
 
 @pytest.mark.parametrize("attack", list(FAKES))
