@@ -41,7 +41,7 @@ def expected(m: Mac, **outcomes: str) -> dict[str, str]:
     listed only where they fail (the bundles hold no in-instance probes: they skip)."""
     out = dict.fromkeys(IDS, "passed")
     out["macos.route.vpn_nat"] = "skipped"  # no VPN owns the default route
-    out["macos.multipass.image_servers"] = "skipped"  # `find` is not in these bundles (scenarios/way_out_make.py)
+    out["macos.multipass.image_servers"] = "skipped"  # `find` is not in these bundles (only the way-out-* bundles hold it)
     if m.version_tuple() >= (1, 16, 2):
         out["macos.vmnet.subnet_in_192_168"] = "skipped"  # Multipass sets the subnet itself
     if m.daemon and m.driver in ("qemu", "applevz", "hyperkit") and any(

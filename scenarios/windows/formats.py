@@ -344,7 +344,7 @@ def healthy() -> dict:
                       0, ""),
         "bcdedit": (bcdedit("Auto"), 0, ""),
         "multipass_events": (events(CLEAN_EVENTS), 0, ""),
-        # the image servers answer; no proxy anywhere (proxy stories: scenarios/way_out_make.py)
+        # the image servers answer; no proxy anywhere (the proxy stories are the way-out-* bundles, recorded before the builder: not yet entries)
         "multipass_find": (mp_json({"errors": [], "images": {"24.04": {
             "aliases": ["noble", "lts"], "os": "Ubuntu", "release": "24.04 LTS", "remote": "",
             "version": "20261118"}}}), 0, ""),
