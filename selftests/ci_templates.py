@@ -23,7 +23,7 @@ import yaml
 
 from selftests.suite import ROOT
 
-PROJECT = ("conftest.py", "pytest.ini", "pyproject.toml", "requirements.txt", "fixtures", "mpdiag",
+PROJECT = ("conftest.py", "pytest.ini", "pyproject.toml", "setup.py", "requirements.txt", "fixtures", "mpdiag",
            "tests_host", "tests_instance", "ci")
 EXPR = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
 
