@@ -160,6 +160,8 @@ def parse_capture(text: str) -> DhcpCapture:
         rec = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ParseError(f"the DHCP capture record is not JSON ({exc.msg})", text[:200]) from exc
+    except RecursionError:
+        raise ParseError("the DHCP capture record: JSON nested too deeply", text[:200]) from None
     if not isinstance(rec, dict) or not isinstance(rec.get("pcap"), str) or not isinstance(rec.get("interface"), str):
         raise ParseError("the DHCP capture record lacks its interface or pcap", text[:200])
     try:

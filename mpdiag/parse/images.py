@@ -20,6 +20,8 @@ def parse_find(text: str) -> FindReply:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ParseError(f"`multipass find --format json` is not JSON ({exc.msg})", text) from exc
+    except RecursionError:
+        raise ParseError("`multipass find --format json`: JSON nested too deeply", text[:200]) from None
     if not isinstance(data, dict) or not isinstance(data.get("images"), dict):
         raise ParseError("`multipass find --format json` has no \"images\" object", text)
     errors = data.get("errors") or []

@@ -64,6 +64,8 @@ def parse_link_mtus(text: str) -> dict[str, int]:
         links = json.loads(text or "[]")
     except json.JSONDecodeError as exc:
         raise ParseError(f"`ip -j link` output is not JSON ({exc.msg})", text) from exc
+    except RecursionError:
+        raise ParseError("`ip -j link` output: JSON nested too deeply", text[:200]) from None
     if not isinstance(links, list):
         raise ParseError("`ip -j link` output is not a list", text)
     out: dict[str, int] = {}

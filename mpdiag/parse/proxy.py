@@ -53,6 +53,8 @@ def parse_snap_proxy(text: str) -> dict[str, str] | None:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ParseError(f"`snap get -d multipass proxy` is not JSON ({exc.msg})", text) from exc
+    except RecursionError:
+        raise ParseError("`snap get -d multipass proxy`: JSON nested too deeply", text[:200]) from None
     proxy = data.get("proxy") if isinstance(data, dict) else None
     if not isinstance(proxy, dict):
         raise ParseError("`snap get -d multipass proxy` has no proxy object", text)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 _STATE = re.compile(r"^SSL_connect:(.+)$", re.M)
-_CHAIN = re.compile(r"^\s*(\d+) s:(.*)\n\s*i:(.*)$", re.M)
+_CHAIN = re.compile(r"^[ \t]*(\d+) s:(.*)\n[ \t]*i:(.*)$", re.M)  # [ \t], not \s: linear on blank lines
 _VERIFY = re.compile(r"^Verify return code: (\d+) \(([^)]*)\)", re.M)
 _VERIFY_ERR = re.compile(r"verify error:num=(\d+):(.+)$", re.M)
 _CONNECT_ERR = re.compile(r"(connect:errno=\d+|Connection refused|No route to host|Network is unreachable|"
