@@ -8,11 +8,11 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
-import json
 import struct
 from dataclasses import dataclass
 
 from mpdiag.errors import ParseError
+from mpdiag.parse.text import load_json
 
 MAX_PACKETS = 10000
 MAX_BYTES = 16 * 1024 * 1024
@@ -156,12 +156,7 @@ def parse_pcap(data: bytes) -> tuple[tuple[DhcpMessage, ...], int]:
 
 def parse_capture(text: str) -> DhcpCapture:
     """The launch capture's record: {"interface", "address", "pcap": base64}."""
-    try:
-        rec = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(f"the DHCP capture record is not JSON ({exc.msg})", text[:200]) from exc
-    except RecursionError:
-        raise ParseError("the DHCP capture record: JSON nested too deeply", text[:200]) from None
+    rec = load_json(text, "the DHCP capture record")
     if not isinstance(rec, dict) or not isinstance(rec.get("pcap"), str) or not isinstance(rec.get("interface"), str):
         raise ParseError("the DHCP capture record lacks its interface or pcap", text[:200])
     try:

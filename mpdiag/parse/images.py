@@ -3,10 +3,10 @@ main without): the images the daemon could list from its image servers."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from mpdiag.errors import ParseError
+from mpdiag.parse.text import load_json
 
 
 @dataclass(frozen=True)
@@ -16,12 +16,7 @@ class FindReply:
 
 
 def parse_find(text: str) -> FindReply:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(f"`multipass find --format json` is not JSON ({exc.msg})", text) from exc
-    except RecursionError:
-        raise ParseError("`multipass find --format json`: JSON nested too deeply", text[:200]) from None
+    data = load_json(text, "`multipass find --format json`")
     if not isinstance(data, dict) or not isinstance(data.get("images"), dict):
         raise ParseError("`multipass find --format json` has no \"images\" object", text)
     errors = data.get("errors") or []

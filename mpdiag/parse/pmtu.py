@@ -3,11 +3,11 @@ MTUs (`ip -j link` or `ip -j addr`: both give every link's mtu): what a path-MTU
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
 from mpdiag.errors import ParseError
+from mpdiag.parse.text import load_json
 
 _HEADER = re.compile(r"^PING \S+ \(([\d.]+)\) (\d+)\((\d+)\) bytes of data", re.M)
 _STATS = re.compile(r"(\d+) packets transmitted, (\d+) received")
@@ -60,12 +60,7 @@ def parse_df_ping(text: str) -> DfPing:
 
 def parse_link_mtus(text: str) -> dict[str, int]:
     """`ip -j link`: interface name -> MTU."""
-    try:
-        links = json.loads(text or "[]")
-    except json.JSONDecodeError as exc:
-        raise ParseError(f"`ip -j link` output is not JSON ({exc.msg})", text) from exc
-    except RecursionError:
-        raise ParseError("`ip -j link` output: JSON nested too deeply", text[:200]) from None
+    links = load_json(text or "[]", "`ip -j link`")
     if not isinstance(links, list):
         raise ParseError("`ip -j link` output is not a list", text)
     out: dict[str, int] = {}

@@ -5,11 +5,11 @@ password in a proxy URL is masked before anything is stored."""
 
 from __future__ import annotations
 
-import json
 import plistlib
 import re
 
 from mpdiag.errors import ParseError
+from mpdiag.parse.text import load_json
 
 PROXY_KEYS = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
               "no_proxy", "NO_PROXY")
@@ -49,12 +49,7 @@ def parse_snap_proxy(text: str) -> dict[str, str] | None:
         return None
     if not text.strip() or 'has no "proxy" configuration option' in text:
         return {}
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(f"`snap get -d multipass proxy` is not JSON ({exc.msg})", text) from exc
-    except RecursionError:
-        raise ParseError("`snap get -d multipass proxy`: JSON nested too deeply", text[:200]) from None
+    data = load_json(text, "`snap get -d multipass proxy`")
     proxy = data.get("proxy") if isinstance(data, dict) else None
     if not isinstance(proxy, dict):
         raise ParseError("`snap get -d multipass proxy` has no proxy object", text)

@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 
 from mpdiag.errors import ParseError
+from mpdiag.parse.text import load_json
 
 WILDCARDS = frozenset({"0.0.0.0", "::"})
 
@@ -48,12 +49,7 @@ class Socket:
 
 def parse_listening_sockets(text: str) -> list[Socket]:
     """The probe's JSON list; anything else (or a malformed entry) is a ParseError."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(f"listening sockets: not JSON ({exc.msg})", text) from exc
-    except RecursionError:
-        raise ParseError("listening sockets: JSON nested too deeply", text[:200]) from None
+    data = load_json(text, "listening sockets")
     if isinstance(data, dict):          # {"sockets": [...]} is accepted too
         data = data.get("sockets")
     if not isinstance(data, list):

@@ -9,6 +9,7 @@ never meets an exception while showing a probe's output."""
 from __future__ import annotations
 
 import codecs
+import json
 import re
 
 _BOMS = (
@@ -59,3 +60,16 @@ _PASTE_NOISE = (
 def noise_pattern(*extra: str) -> "re.Pattern[str]":
     """A pattern matching whole lines that are paste noise, plus a parser's own (verbose regex)."""
     return re.compile(r"^\s*(?:" + " | ".join((*_PASTE_NOISE, *extra)) + r")$", re.X)
+
+
+def load_json(text: str, what: str) -> object:
+    """`text` as JSON, or one ParseError naming `what`: malformed, or nested too deeply for
+    the decoder (a RecursionError is never let out)."""
+    from mpdiag.errors import ParseError
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"{what} is not JSON ({exc.msg})", text[:200]) from exc
+    except RecursionError:
+        raise ParseError(f"{what}: JSON nested too deeply", text[:200]) from None
