@@ -15,7 +15,7 @@ import pytest
 
 from mpdiag.errors import ParseError
 from mpdiag.facts import windows as facts
-from mpdiag.parse import bcdedit, hosts_ics, netsh, powershell
+from mpdiag.parse import bcdedit, hosts_ics, multipass_net, netsh, powershell
 from mpdiag.parse.text import decode
 
 DATA = Path(__file__).parent / "data"
@@ -55,6 +55,7 @@ KIND_PARSERS: dict[str, Callable[[str], Any]] = {
     "hosts-ics": hosts_ics.parse_hosts_ics,
     "netsh-excludedportrange": netsh.parse_excluded_port_ranges,
     "wmic-securitycenter2": _av,
+    "multipass-networks": multipass_net.parse_networks,
 }
 
 ALL_PARSERS: dict[str, Callable[[str], Any]] = {

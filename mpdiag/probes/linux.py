@@ -38,7 +38,16 @@ def multipass_data_dir() -> Path:
 
 
 def _subnet_file(ctx: ProbeContext) -> dict[str, Any]:
-    path = multipass_data_dir() / "network" / "multipass_subnet"
+    return _data_file("multipass_subnet")
+
+
+def _leases_file(ctx: ProbeContext) -> dict[str, Any]:
+    return _data_file("dnsmasq.leases")
+
+
+def _data_file(name: str) -> dict[str, Any]:
+    """A file of Multipass's network data dir: its content, or why it cannot be read."""
+    path = multipass_data_dir() / "network" / name
     try:
         return {"path": str(path), "content": path.read_text(errors="replace"), "error": None}
     except FileNotFoundError:
@@ -127,6 +136,13 @@ register(
     Probe("multipass_subnet", LINUX, parse_json, call=_subnet_file,
           shows=f"(python) read ${DATA_ENV}/network/multipass_subnet (default {SNAP_DATA})",
           description="the subnet Multipass persisted for its bridge"),
+    Probe("dnsmasq_leases", LINUX, parse_json, call=_leases_file,
+          shows=f"(python) read ${DATA_ENV}/network/dnsmasq.leases (default {SNAP_DATA})",
+          description="the leases Multipass's dnsmasq handed out (instance MAC -> IPv4)"),
+    # bridged networking on Linux QEMU (1.15+) creates its bridge through NetworkManager (D-Bus)
+    Probe("networkmanager_active", LINUX, "mpdiag.parse.multipass_net:parse_unit_state",
+          ("systemctl", "is-active", "NetworkManager"), data_rcs=frozenset({0, 3, 4}),
+          description="is NetworkManager running (rc 3: inactive, 4: no such unit)"),
 )
 
 # multipassd's journal (the snap's services): known failure signatures (linux.logs.known_errors).

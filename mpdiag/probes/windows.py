@@ -116,6 +116,9 @@ register(
         description="HNS networks, their subnets and gateways"),
     _ps("default_switch_ip", _DEFAULT_SWITCH_IP,
         description="IPv4 of the Default Switch's vEthernet adapter (found by the switch Id)"),
+    _ps("ipv4_addresses", "Get-NetIPAddress -AddressFamily IPv4 | Select-Object InterfaceAlias,IPAddress,"
+        "PrefixLength | ConvertTo-Json",
+        description="every adapter's IPv4 and prefix (zone subnets must not overlap them)"),
     _ps("ics_service", "Get-Service SharedAccess | ConvertTo-Json",
         description="the Internet Connection Sharing service"),
     _ps("antivirus",
