@@ -1,24 +1,34 @@
 """A remote host as a probe source, through OpenSSH (the testinfra way): no agent, no protocol of ours.
 
-Groundwork for `pytest --hosts ssh://user@host[:port],...` (not wired into pytest yet):
-the target syntax, the ssh argv (`BatchMode=yes` so it never prompts, a connect
-timeout, the remote argv quoted for the remote POSIX shell with shlex.quote), PowerShell
-for Windows hosts as `powershell -NoProfile -EncodedCommand <base64 UTF-16LE>` (no
-quoting through cmd.exe at all), and the remote platform detected by a first probe
-(`uname -s`, else `ver`), never assumed. Python-call probes (psutil, dnspython) have no
-command form yet: on a remote host they are a ProbeError saying so, never data.
+`pytest --hosts ssh://user@host[:port],...` (fixtures/hosts.py) gives each host an
+:class:`SshSource`: every probe's argv runs as `ssh -o BatchMode=yes -o ConnectTimeout=N
+[-F CONFIG] -p PORT -- user@host <argv quoted for the remote POSIX shell>` (BatchMode: it
+never prompts), PowerShell probes on Windows hosts as `powershell -NoProfile
+-EncodedCommand <base64 UTF-16LE>` (nothing is re-parsed by cmd.exe), root-only probes
+through `sudo -n` unless the remote user is root. The remote platform is detected by a
+first command (`uname -s; id -u`, else a PowerShell probe), never assumed. Python-call
+probes (psutil, dnspython...) run their command form (mpdiag.remote) and give the same
+JSON value. ssh's own failure (exit 255: refused, timeout, authentication) is a ProbeError
+in ssh's words, and the host is then not contacted again.
 """
 
 from __future__ import annotations
 
 import base64
+import json
+import os
 import re
 import shlex
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from mpdiag import runner
-from mpdiag.errors import ProbeError
+from mpdiag.errors import ParseError, ProbeError
 from mpdiag.runner import CommandResult
 
 _USER = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]{0,31}$")
@@ -78,9 +88,11 @@ def parse_targets(text: str) -> list[SshTarget]:
 
 def ssh_argv(target: SshTarget, remote_command: str, connect_timeout: float,
              options: Sequence[str] = ()) -> list[str]:
-    """The local argv running one remote command string (already quoted for the remote shell)."""
+    """The local argv running one remote command string (already quoted for the remote shell).
+    `--` ends ssh's options: the destination (validated) can never be read as one."""
     return ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={max(1, int(connect_timeout))}",
-            "-p", str(target.port), *options, "--", target.destination, remote_command]
+            "-o", "LogLevel=ERROR", "-T", "-p", str(target.port), *options, "--", target.destination,
+            remote_command]
 
 
 def posix_command(argv: Sequence[str]) -> str:
@@ -105,26 +117,157 @@ def remote_command(argv: Sequence[str], platform: str) -> str:
     return posix_command(argv)
 
 
-def platform_of(uname: CommandResult, ver: CommandResult | None) -> str | None:
-    """The remote platform from `uname -s` (Darwin, Linux) or, failing that, `ver` (Windows)."""
+PLATFORM_SCRIPT = "[Environment]::OSVersion.VersionString"  # `Microsoft Windows NT 10.0.22631.0`
+_SSH_FAILURE = re.compile(r"^(ssh: |.*Permission denied \(|Host key verification failed|Connection (timed out|closed|"
+                          r"reset|refused)|kex_exchange_identification|.*banner exchange|.*No route to host|"
+                          r"Too many authentication failures|Bad owner or permissions|.*: Name or service not known)",
+                          re.M)
+
+
+def ssh_failure(res: CommandResult) -> str | None:
+    """ssh's own words when ssh itself failed (exit 255 and one of its messages), else None."""
+    if res.rc != 255:
+        return None
+    lines = [line for line in res.error_text.splitlines() if line.strip()]
+    said = [line for line in lines if _SSH_FAILURE.match(line)]
+    return said[-1].strip() if said else None  # 255 with other words: the remote command's own exit
+
+
+def platform_of(uname: CommandResult, windows: CommandResult | None) -> str | None:
+    """The remote platform from `uname -s` (Darwin, Linux) or, failing that, the PowerShell probe."""
     if uname.rc == 0 and not uname.timed_out:
-        name = uname.text.strip().splitlines()[-1:] or [""]
+        name = uname.text.strip().splitlines()[:1] or [""]
         return {"darwin": "macos", "linux": "linux"}.get(name[0].strip().lower())
-    if ver is not None and ver.rc == 0 and "windows" in ver.text.lower():
+    if windows is not None and windows.rc == 0 and "windows" in windows.text.lower():
         return "windows"
     return None
 
 
-Run = Callable[[Sequence[str], float], CommandResult]
+@dataclass(frozen=True)
+class RemoteHost:
+    """What the first contact told: the platform, and whether the remote user is root."""
+
+    platform: str
+    root: bool = False
 
 
-def detect_platform(target: SshTarget, timeout: float, run: Run = runner.run) -> str:
-    """The first probe of a remote host; ProbeError (one line) when it is unreachable or unknown."""
-    uname = run(ssh_argv(target, "uname -s", timeout), timeout + 2)
-    if uname.rc == 255:  # ssh's own failure: unreachable, refused, authentication
-        raise ProbeError(f"{target.label} is unreachable over ssh: {uname.error_text.splitlines()[-1:] or ['?']}")
-    ver = None if uname.rc == 0 else run(ssh_argv(target, "ver", timeout), timeout + 2)
-    found = platform_of(uname, ver)
+Run = Callable[..., CommandResult]
+
+
+def detect(target: SshTarget, timeout: float, options: Sequence[str] = (), run: Run = runner.run) -> RemoteHost:
+    """The first command on a remote host; ProbeError (one line, ssh's words) when it is
+    unreachable or its platform is unknown."""
+    uname = run(ssh_argv(target, "uname -s; id -u", timeout, options), timeout + 2)
+    failed = ssh_failure(uname) or ("timed out" if uname.timed_out else None)
+    if failed:
+        raise ProbeError(f"{target.label} is unreachable over ssh: {failed}")
+    windows = None
+    if uname.rc != 0:
+        windows = run(ssh_argv(target, encoded_powershell(PLATFORM_SCRIPT), timeout, options), timeout + 2)
+    found = platform_of(uname, windows)
     if found is None:
         raise ProbeError(f"{target.label}: cannot tell its platform (uname -s: {uname.text.strip()[:80]!r})")
-    return found
+    lines = uname.text.split()
+    return RemoteHost(found, found != "windows" and lines[-1:] == ["0"])
+
+
+class SshSource:
+    """Runs every probe on one remote host over ssh (see the module docstring)."""
+
+    mode = "live"
+
+    def __init__(self, target: SshTarget, remote: RemoteHost, connect_timeout: float = 5.0,
+                 options: Sequence[str] = (), output_cap: int = runner.DEFAULT_OUTPUT_CAP) -> None:
+        self.target = target
+        self.remote = remote
+        self.connect_timeout = connect_timeout
+        self.options = tuple(options)
+        self.output_cap = output_cap
+        self.failure: str | None = None  # ssh's words once it failed: the host is not asked again
+        self.master_pid: int | None = None
+        self._control: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def label(self) -> str:
+        return self.target.label
+
+    def argv(self, probe, ctx) -> list[str]:
+        """The probe's argv as the remote host runs it (sudo and `multipass exec` wrapped)."""
+        from mpdiag.multipass import exec_argv
+        from mpdiag.probes import render_argv
+
+        template = probe.command(ctx) if callable(probe.command) else probe.command
+        argv = render_argv(template or (), ctx.params)
+        if probe.privileged and not probe.instance and not self.remote.root and self.remote.platform != "windows":
+            argv = ["sudo", "-n", *argv]
+        if probe.instance:
+            argv = exec_argv(ctx.instance or "", argv)
+        return argv
+
+    def open(self) -> None:
+        """One authenticated connection every probe rides on (OpenSSH multiplexing, as Ansible and
+        testinfra use it): a probe then costs a channel, not a handshake. Without it (Windows'
+        client has no ControlMaster, or the master did not start) each probe connects itself."""
+        with self._lock:
+            if self._control is not None or os.name == "nt":
+                return
+            self._control = tempfile.mkdtemp(prefix="mpdiag-ssh-")
+            path = os.path.join(self._control, "%C")
+            start = ["-o", "ControlMaster=yes", "-o", f"ControlPath={path}", "-o", "ControlPersist=300", "-N", "-f"]
+            try:
+                done = subprocess.run(ssh_argv(self.target, "", self.connect_timeout, (*start, *self.options))[:-1],
+                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                      timeout=self.connect_timeout + 10)
+            except (OSError, subprocess.TimeoutExpired):
+                return  # each probe connects itself and says what is wrong
+            if done.returncode != 0:
+                return
+            check = subprocess.run(["ssh", "-o", f"ControlPath={path}", "-O", "check", "--", self.target.destination],
+                                   stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=10)
+            m = re.search(r"pid=(\d+)", check.stderr + check.stdout)
+            self.master_pid = int(m[1]) if m else None
+            self.options = ("-o", "ControlMaster=no", "-o", f"ControlPath={path}", *self.options)
+
+    def close(self) -> None:
+        """Stop the master connection (by its PID) and remove its socket directory."""
+        with self._lock:
+            if self.master_pid is not None:
+                try:
+                    os.kill(self.master_pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+                self.master_pid = None
+            if self._control is not None:
+                shutil.rmtree(self._control, ignore_errors=True)
+
+    def run(self, argv: Sequence[str], timeout: float) -> CommandResult:
+        """One remote argv over ssh; ProbeError in ssh's words when ssh itself failed."""
+        if self.failure:
+            raise ProbeError(self.failure)
+        self.open()
+        cmd = remote_command(argv, self.remote.platform)
+        res = runner.run(ssh_argv(self.target, cmd, self.connect_timeout, self.options),
+                         timeout + self.connect_timeout, output_cap=self.output_cap)
+        failed = ssh_failure(res)
+        if failed:
+            self.failure = f"{self.label} is unreachable over ssh: {failed}"
+            raise ProbeError(self.failure)
+        return res
+
+    def fetch(self, probe, ctx) -> CommandResult:
+        if probe.call is None:
+            return self.run(self.argv(probe, ctx), ctx.timeout)
+        from mpdiag import remote
+
+        form = remote.form(probe.name, self.remote.platform)
+        res = self.run(list(form.argv(ctx)), ctx.timeout)
+        rcs = remote.DATA_RCS.get(probe.name, frozenset({0}))
+        if res.timed_out or res.truncated or (rcs is not None and res.rc not in rcs):
+            return res  # the probe layer says what went wrong, with the remote command's words
+        try:
+            value = form.convert(res, ctx)
+        except ParseError as exc:
+            return CommandResult(res.argv, 1, res.stdout, f"{probe.name}: {exc}".encode(), res.duration)
+        out = json.dumps(value, sort_keys=True).encode()
+        return CommandResult(res.argv, 0, out, res.stderr, res.duration)

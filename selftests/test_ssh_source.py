@@ -1,4 +1,5 @@
-"""Groundwork for remote hosts over OpenSSH (mpdiag/ssh.py): targets, argv, quoting, platform."""
+"""Remote hosts over OpenSSH (mpdiag/ssh.py): targets, argv, quoting, platform, ssh's own failures.
+The whole path against real sshd servers is the lab's (selftests/lab/test_ssh_hosts.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pytest
 
 from mpdiag.errors import ProbeError
 from mpdiag.runner import CommandResult
-from mpdiag.ssh import (SshTarget, detect_platform, encoded_powershell, parse_target, parse_targets,
-                        platform_of, posix_command, remote_command, ssh_argv)
+from mpdiag.ssh import (SshTarget, detect, encoded_powershell, parse_target, parse_targets, platform_of,
+                        posix_command, remote_command, ssh_argv, ssh_failure)
 
 
 def test_targets():
@@ -25,9 +26,10 @@ def test_targets():
 
 
 def test_ssh_argv_never_prompts_and_ends_options():
-    argv = ssh_argv(SshTarget("u", "h", 2200), "uname -s", 5)
+    argv = ssh_argv(SshTarget("u", "h", 2200), "uname -s", 5, ("-F", "cfg"))
     assert argv[:5] == ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5"]
     assert argv[-3:] == ["--", "u@h", "uname -s"] and "-p" in argv and "2200" in argv
+    assert argv.index("-F") < argv.index("--")
 
 
 def test_posix_quoting_survives_the_remote_shell():
@@ -54,13 +56,25 @@ def _res(rc, out=b"", err=b""):
 def test_platform_detected_not_assumed():
     assert platform_of(_res(0, b"Darwin\n"), None) == "macos"
     assert platform_of(_res(0, b"Linux\n"), None) == "linux"
-    assert platform_of(_res(1, b"", b"'uname' is not recognized"), _res(0, b"\r\nMicrosoft Windows [Version 10.0]\r\n")) \
+    assert platform_of(_res(1, b"", b"'uname' is not recognized"), _res(0, b"Microsoft Windows NT 10.0.22631.0\r\n")) \
         == "windows"
+    assert platform_of(_res(0, b"Linux\n0\n"), None) == "linux"  # `uname -s; id -u`
     assert platform_of(_res(0, b"SunOS\n"), None) is None
 
 
 @pytest.mark.skipif(shutil.which("ssh") is None, reason="no OpenSSH client")
 def test_unreachable_host_is_one_clear_error():
     """Real ssh to a closed loopback port: refused, ssh's exit 255, one line naming the host."""
-    with pytest.raises(ProbeError, match=r"127\.0\.0\.1:1 is unreachable over ssh"):
-        detect_platform(SshTarget(None, "127.0.0.1", 1), 3)
+    with pytest.raises(ProbeError, match=r"127\.0\.0\.1:1 is unreachable over ssh: ssh: connect to host "
+                                         r"127\.0\.0\.1 port 1: Connection refused"):
+        detect(SshTarget(None, "127.0.0.1", 1), 3)
+
+
+def test_ssh_failures_are_told_from_the_remote_commands_exit_255():
+    for words in ("ssh: connect to host 10.0.0.9 port 22: Connection timed out",
+                  "root@10.0.0.9: Permission denied (publickey).", "Host key verification failed.",
+                  "ssh: Could not resolve hostname mac-1.lab: Name or service not known",
+                  "kex_exchange_identification: read: Connection reset by peer"):
+        assert ssh_failure(_res(255, b"", words.encode() + b"\n")) == words
+    assert ssh_failure(_res(255, b"", b"exec failed: instance primary is not running\n")) is None
+    assert ssh_failure(_res(1, b"", b"ssh: connect to host x port 22: Connection refused")) is None
