@@ -74,10 +74,43 @@ def test_corpus_662_crash_record_is_no_known_signature():
     ("list failed: cannot connect to the multipass socket", "cannot connect to the multipass socket", "generic"),
     ("2026-11-27T22:25:31+00:00 host multipassd[2871]: Failed to set firewall rule; Table: nat; Failure: x; "
      "Output: iptables: No chain/target/match by that name.", "Failed to set firewall rule", "routing"),
+    # today's Multipass: the reference's error strings, literally (and the corpus' #1512 / #1208 lines)
+    ("info failed: ssh connection failed: 'Failed to resolve hostname dazzled-bittern.mshome.net "
+     "(No such host is known. )'", "Failed to resolve hostname", "routing"),
+    ("[2024-03-01T10:00:00.000] [warning] [qemu] management_ipv4() > failed to resolve `primary.mshome.net`",
+     "Failed to resolve hostname", "routing"),
+    ("[2020-05-11T08:31:02.114] [error] [rstudio] Unable to determine IP address", "Unable to determine IP address",
+     "generic"),
+    ("Could not find the device to connect to: no switch named \"External\"", "Could not find the default switch",
+     "generic"),
+    ("launch failed: Could not create bridge. Could not reach remote D-Bus object: The name "
+     "org.freedesktop.NetworkManager was not provided by any .service files", "Could not create bridge", "generic"),
+    ("Could not create external switch - error executing powershell command. Detail: x", "Could not create bridge",
+     "generic"),
+    ("Invalid network options. To troubleshoot, see https://canonical.com/multipass/docs/stable/how-to-guides/"
+     "troubleshoot/", "Invalid network", "generic"),
+    ("2026-11-27T22:25:31+0000 host multipassd[2871]: Invalid network name \"eth9\"", "Invalid network", "generic"),
+    ("set failed: Invalid network 'eth9' set as bridged interface, use `multipass set local.bridged-network=<name>` "
+     "to correct. See `multipass networks` for valid names.", "Invalid network", "generic"),
+    ("[2026-07-01T10:00:00.000] [error] [primary] vmnet_start_interface() failed (status 1001) for 'en0'",
+     "vmnet_start_interface() failed", "generic"),
+    ("2026-11-27T22:25:31+0000 host multipassd[2871]: Could not read /sys/class/net/eth0/type. Is the "
+     "'network-observe' snap interface connected?", "network-observe not connected", "generic"),
+    ("[2026-07-01T10:00:00.000] [warning] [daemon] Failed to install pf rules for cross-zone routing: x",
+     "Failed to install pf rules for cross-zone routing", "routing"),
+    ("launch failed: Invalid arguments supplied\nUnavailable zone name supplied: zone2", "no AZ is available",
+     "generic"),
 ])
 def test_each_signature_and_its_class(line, label, cls):
     (m,) = logs.find_known_errors(logs.log_lines(line))
     assert (m.signature.label, m.problem_class) == (label, cls)
+
+
+def test_sharing_service_is_both_vmnet_and_its_cause():
+    line = ("[2024-05-02T10:00:00.000] [error] [primary] qemu-system-aarch64: -nic vmnet-bridged,ifname=en0: "
+            "cannot create vmnet interface: conflict, sharing service is in use")
+    assert sorted(labels(line, "macos")) == ["Could not create vmnet interface", "sharing service is in use"]
+    assert labels(line, "linux") == []
 
 
 def test_healthy_lines_match_nothing():

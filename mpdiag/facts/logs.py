@@ -81,6 +81,40 @@ SIGNATURES: tuple[Signature, ...] = (
     _sig("Failed to set firewall rule", "routing", r"failed to set firewall rule", {"linux"},
          "multipassd could not install its iptables rules for the bridge (NAT, FORWARD, DHCP/DNS INPUT), "
          "so instances lose the way out (see linux.firewall.forward)."),
+    # Today's Multipass (1.14 to main): the error strings of ../shared/reference/multipass-networking-2026.md
+    _sig("Unable to determine IP address", "generic", r"unable to determine ip address", ALL,
+         "the hyperkit-era (and Hyper-V) wording of `Could not determine IP address`: no lease or ARP entry "
+         "for the instance's MAC."),
+    _sig("Could not find the default switch", "generic",
+         r"could not find the default switch|no switch named|could not find the device to connect to", {"windows"},
+         "Hyper-V has no Default Switch (or the named switch is gone): see windows.switch.exists."),
+    _sig("Could not create bridge", "generic",
+         r"could not create bridge|could not create (?:external switch|vswitch)", {"linux", "windows"},
+         "Multipass could not create the host bridge for a bridged network: on Linux through NetworkManager "
+         "over D-Bus (absent on Ubuntu Server, #2726), on Windows the external switch (see "
+         "linux.bridged.networkmanager)."),
+    _sig("Invalid network", "generic", r"invalid network (?:options|name|'|\"|.)|missing bridges", ALL,
+         "a `--network`/`--bridged` name, or `local.bridged-network`, names no network `multipass networks` "
+         "lists (see <platform>.bridged.setting_valid)."),
+    _sig("sharing service is in use", "generic", r"sharing service is in use", {"macos"},
+         "Internet Sharing holds the NIC a bridged instance needs (vmnet: `conflict, sharing service is in use`, "
+         "#2599): turn Internet Sharing off."),
+    _sig("vmnet_start_interface() failed", "generic", r"vmnet_start_interface\(\) failed", {"macos"},
+         "the AppleVZ driver (Multipass main) could not start its vmnet interface: the vmnet checks apply."),
+    _sig("Failed to resolve hostname", "routing",
+         r"failed to resolve hostname|management_ipv4\(\) > failed to resolve", {"windows"},
+         "the client could not resolve `<instance>.mshome.net`, the name Multipass connects to on Windows "
+         "(see windows.ics.name_resolves)."),
+    _sig("network-observe not connected", "generic", r"is the 'network-observe' snap interface connected",
+         {"linux"},
+         "the snap cannot read /sys/class/net: `multipass networks` misses interfaces "
+         "(`sudo snap connect multipass:network-observe`)."),
+    _sig("Failed to install pf rules for cross-zone routing", "routing",
+         r"failed to install pf rules for cross-zone routing|failed to enable ip forwarding", {"macos"},
+         "with availability zones (main) multipassd could not load its pf anchor com.apple/multipass or "
+         "enable IP forwarding: instances in different zones cannot reach each other."),
+    _sig("no AZ is available", "generic", r"no az is available|unavailable zone name supplied", ALL,
+         "every availability zone (main) is disabled, or the requested one is: `multipass enable-zones`."),
 )
 
 BY_LABEL: dict[str, Signature] = {s.label: s for s in SIGNATURES}
