@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-from mpdiag import catalog
+from mpdiag import catalog, known_issues
 
 FORMAT = 1
 PROBLEM = ("failed",)
@@ -47,6 +47,7 @@ def build(checks: list[dict[str, Any]], *, platform: str, mode: str, started: st
         "environment": environment,
         "checks": ordered,
         "triage": triage(ordered),
+        "known_issues": known_issues.match(ordered, platform, environment or {}),
     }
 
 
@@ -80,6 +81,7 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
              f"  first step ({t['check']}): {t['first_step']}"]
     if t.get("doc"):
         lines.append(f"  guide: {t['doc']}")
+    lines += ["  " + known_issues.line(k) for k in doc.get("known_issues") or ()]
     return lines + tail
 
 

@@ -66,6 +66,7 @@ class Scenario:
     multipass_version: str | None = None
     recorded: str = "2026-11-20T10:00:00+00:00"
     extra: Mapping[str, object] = field(default_factory=dict)
+    known_issues: tuple[int, ...] = ()  # the upstream issues diagnosis.json must name (mpdiag/known_issues.py)
 
 
 def host_ids(platform: str) -> list[str]:
@@ -138,6 +139,8 @@ def build(name: str, s: Scenario, base: Path = HERE) -> Path:
                            multipass_version=s.multipass_version, redacted=True,
                            extra={"about": s.about, **s.extra}))
     (root / "expected.json").write_text(json.dumps(dict(s.outcomes), indent=2) + "\n")
+    if s.known_issues:
+        (root / "known_issues.json").write_text(json.dumps(list(s.known_issues)) + "\n")
     return root
 
 

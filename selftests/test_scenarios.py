@@ -31,6 +31,14 @@ def test_scenario(scenario, tmp_path):
         for command in rec["remedy"]["commands"]:
             assert command in rec["message"], (command, rec["message"])
     assert run.rc == (1 if failed or errors else 0), run.stdout[-2000:]
+    known_file = scenario / "known_issues.json"
+    known = json.loads(known_file.read_text()) if known_file.exists() else []
+    named = run.diagnosis.get("known_issues") or []
+    assert [k["issue"] for k in named] == known, named  # a scenario without the file matches no known issue
+    for k in named:
+        assert f"known upstream issue #{k['issue']}" in run.stdout, run.stdout[-2000:]  # the terminal triage
+        assert k["url"] in (tmp_path / "report.html").read_text() and k["url"] in (tmp_path / "issue.md").read_text()
+        assert k["fixed_in"] and k["fixed_in"] in (tmp_path / "report.html").read_text()
 
 
 @pytest.mark.parametrize("platform", catalog.PLATFORMS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any, Callable
 
-from mpdiag import catalog
+from mpdiag import catalog, known_issues as known
 from mpdiag.report import assets, path, svg, verdict
 
 TITLE = "Multipass network doctor"
@@ -64,6 +64,18 @@ def todo(doc: dict[str, Any]) -> str:
     doc_link = f' <a href="{e(n["doc"])}">The guide</a>' if n.get("doc") else ""
     return (f'<section class="todo" id="todo"><h2>What to do now: {e(n["title"])}</h2>'
             f'<p>{e(n["text"])}{doc_link}</p>{cmds}</section>')
+
+
+def known_section(doc: dict[str, Any]) -> str:
+    """The known upstream bugs this run matches (mpdiag/known_issues.py): issue, fixing release."""
+    found = doc.get("known_issues") or []
+    if not found:
+        return ""
+    items = "".join(f'<li><a href="{e(k["url"])}">canonical/multipass#{e(k["issue"])}</a> '
+                    f'({e("fixed in Multipass " + k["fixed_in"] if k.get("fixed_in") else k.get("status"))}): '
+                    f'{e(k["title"])}. {e(k.get("what_to_do"))}.</li>' for k in found)
+    return (f'<section class="known" id="known-issues"><h2>Known upstream issue</h2><p>Your OS, Multipass '
+            f'version, driver and failing checks match:</p><ul>{items}</ul></section>')
 
 
 def path_section(doc: dict[str, Any]) -> str:
@@ -161,8 +173,8 @@ def environment(doc: dict[str, Any]) -> str:
     return f'<section id="environment"><h2>Environment</h2><table>{body}</table></section>'
 
 
-SECTIONS: list[Callable[[dict[str, Any]], str]] = [header, verdict_section, todo, path_section, tree, changes, checks,
-                                                   environment]
+SECTIONS: list[Callable[[dict[str, Any]], str]] = [header, verdict_section, todo, known_section, path_section, tree,
+                                                   changes, checks, environment]
 
 
 def render(doc: dict[str, Any]) -> str:

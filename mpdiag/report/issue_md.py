@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mpdiag import known_issues as known
 from mpdiag.report import verdict
 
 ISSUES = "github.com/canonical/multipass/issues/"
@@ -79,9 +80,11 @@ def render(doc: dict[str, Any]) -> str:
             lines.append(f"- Guide: {t['doc']}")
     else:
         lines.append("- " + head["title"])
-    issues = known_issues(doc)
-    if issues:
-        lines += ["", "## Known upstream issue", ""] + [f"- https://{i.split('://', 1)[-1]}" for i in issues]
+    matched = doc.get("known_issues") or []
+    issues = [i for i in known_issues(doc) if not any(i.rstrip("/").endswith(f"/{k['issue']}") for k in matched)]
+    if issues or matched:
+        lines += ["", "## Known upstream issue", ""] + [f"- {known.line(k)}" for k in matched]
+        lines += [f"- https://{i.split('://', 1)[-1]}" for i in issues]
     tail = _log_tail(doc) if _daemon_down(doc) else None
     if tail:
         lines += ["", f"## multipassd's log (last {LOG_LINES} lines)", "", _fence(tail)]

@@ -75,10 +75,12 @@ CORPUS_1505 = (HERE.parent.parent / "selftests" / "data" / "corpus" / "macos" / 
 MACS: dict[str, Mac] = {}
 
 
-def scenario(name: str, about: str, m: Mac, **outcomes: str) -> None:
+def scenario(name: str, about: str, m: Mac, known: tuple[int, ...] = (), **outcomes: str) -> None:
+    """`known`: the upstream issues (mpdiag/known_issues.py) the diagnosis must name."""
     MACS[name] = m
     SCENARIOS[name] = Scenario("macos", about, host_probes(m), expected(m, **outcomes), os_version=f"macOS {m.macos}",
-                               multipass_version=m.multipass, recorded=RECORDED.isoformat(timespec="seconds"))
+                               multipass_version=m.multipass, recorded=RECORDED.isoformat(timespec="seconds"),
+                               known_issues=known)
 
 
 scenario("healthy", "Multipass 1.16.3 on macOS 15.1, one instance on 192.168.252.0/24 (bridge100): every check "
@@ -174,12 +176,12 @@ scenario("dns-tools", "cloudflared proxy-dns runs on port 5053 (not 53)",
          replace(H, procs_extra=((9051, "cloudflared", "/opt/homebrew/Cellar/cloudflared/2024.11.0/bin/cloudflared"),)),
          interference__dns_tools="warned")
 scenario("old-multipass-sequoia", "Multipass 1.14.0 on macOS 15.1: leases carry no MAC, the instance stays Unknown",
-         replace(V64, multipass="1.14.0+mac", instances=UNKNOWN),
+         replace(V64, multipass="1.14.0+mac", instances=UNKNOWN), known=(3661,),
          multipass__version_fits_os="failed", vmnet__bridge_exists="skipped", privacy__local_network="skipped")
 scenario("old-multipass-tahoe", "Multipass 1.16.1 on macOS 26.0: vmnet's 192.168.2.0/24 is also the home LAN",
          replace(V64, macos="26.0", multipass="1.16.1+mac", net="192.168.2", collision=True, plist=None,
                  instances=(Inst("gcc-cobol", ipv4=("192.168.2.2",), release="Ubuntu 22.04 LTS"),),
-                 leases=(("gcc-cobol", "192.168.2.2"),), ping_user="timeout"),
+                 leases=(("gcc-cobol", "192.168.2.2"),), ping_user="timeout"), known=(4383,),
          multipass__version_fits_os="failed", vmnet__subnet_collision="failed",
          route__subnet_on_bridge="failed", privacy__local_network="skipped")
 scenario("subnet-collision", "the LAN on en0 is 192.168.64.0/24, like vmnet's subnet (Multipass 1.15.1)",
