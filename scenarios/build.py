@@ -23,7 +23,7 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence, Union
 
 HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
@@ -50,6 +50,14 @@ class Out:
     argv: tuple[str, ...] | None = None  # only where the recording's argv differs from the registry's
 
 
+Recorded = Union[Out, Sequence[Out]]  # a parameterised probe run with several params: one Out each
+
+
+def recordings(value: Recorded) -> tuple[Out, ...]:
+    """The Outs of one probe entry (one, or one per params)."""
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One recorded machine: host probes, probes inside instances, the manifest, the outcomes.
@@ -59,9 +67,9 @@ class Scenario:
 
     platform: str
     about: str
-    probes: Mapping[str, Out]
+    probes: Mapping[str, Recorded]
     outcomes: Mapping[str, str]
-    instances: Mapping[str, Mapping[str, Out]] = field(default_factory=dict)
+    instances: Mapping[str, Mapping[str, Recorded]] = field(default_factory=dict)
     os_version: str | None = None
     multipass_version: str | None = None
     recorded: str = "2026-11-20T10:00:00+00:00"
@@ -130,11 +138,13 @@ def build(name: str, s: Scenario, base: Path = HERE) -> Path:
     if root.exists():
         shutil.rmtree(root)
     writer = BundleWriter(root)
-    for probe, out in s.probes.items():
-        _write(writer, probe, None, _result(probe, s.platform, None, out), out.params)
+    for probe, value in s.probes.items():
+        for out in recordings(value):
+            _write(writer, probe, None, _result(probe, s.platform, None, out), out.params)
     for instance, probes in s.instances.items():
-        for probe, out in probes.items():
-            _write(writer, probe, instance, _result(probe, s.platform, instance, out), out.params)
+        for probe, value in probes.items():
+            for out in recordings(value):
+                _write(writer, probe, instance, _result(probe, s.platform, instance, out), out.params)
     writer.finish(Manifest(platform=s.platform, recorded=s.recorded, os_version=s.os_version,
                            multipass_version=s.multipass_version, redacted=True,
                            extra={"about": s.about, **s.extra}))

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from mpdiag import catalog
+from mpdiag.instances import launch_argv
+from scenarios import way_out
 from scenarios.build import Out, Scenario, host_ids
 from scenarios.macos import guest
-from scenarios.macos.formats import HERE, LSOF_HEAD, RECORDED, UDP67, Inst, Mac, probes
+from scenarios.macos.formats import HERE, LSOF_HEAD, RECORDED, UDP67, Inst, Mac, multipass_list, probes
 
 IDS = tuple(host_ids("macos"))
 QEMU_ONLY = tuple(i for i in IDS if i not in ("macos.multipass.daemon", "macos.multipass.driver",
@@ -254,8 +256,8 @@ def all_passed(**changes: str) -> dict[str, str]:
     out = {i: "passed" for i in INSTANCE_IDS}
     out["instance.launch.gets_ip"] = "skipped"  # not launched by the suite
     out["instance.arp.extra_ips"] = "skipped"  # attached, no extra address: only read
-    for way_out in ("instance.launch.dhcp_exchange", "instance.net.path_mtu", "instance.net.https_external"):
-        out[way_out] = "skipped"  # their probes are in the way-out scenarios, not in these recordings
+    for wid in ("instance.launch.dhcp_exchange", "instance.net.path_mtu", "instance.net.https_external"):
+        out[wid] = "skipped"  # their probes are in the way-out scenarios, not in these recordings
     out.update(changes)
     return out
 
@@ -320,3 +322,103 @@ instance_scenario("instance-arp-alias", "healthy",
                   host_extra={"arping_assigned": Out(HABETS_OK, params={"iface": "bridge100", "ip": guest.IP}),
                               "arping": Out(HABETS_NONE, 1, params={"iface": "bridge100", "ip": f"{guest.SUBNET}.200"}),
                               "multipass_list": Out(ALIAS_LIST)})
+
+
+# ---- the way out: path MTU, TLS, image servers and the daemon's proxy, the launch's DHCP -------------
+
+LAUNCHED, LAUNCHED_MAC, BRIDGE_MAC = "mpdiag-x1y2z3", "52:54:00:9c:41:07", "be:d0:74:5e:2a:64"
+PROXY = "http://proxy.corp.example:3128"
+NO_FIND = {"macos.multipass.image_servers": "skipped"}
+
+
+def way_out_guest(ext_largest: int = 1472, tls: str | None = None, told: tuple[str, int] | None = None) -> dict:
+    """primary's way-out probes on top of the healthy guest's: the DF ladders to the gateway
+    and to 1.1.1.1 (enp0s1, MTU 1500), the TLS handshake when the check gets that far."""
+    inside = {**_guest({k: (v[0],) for k, v in guest.healthy_instance().items()}),
+              "ping_df": [*way_out.df_ladder(guest.GW, 1472, ttl=64),
+                          *way_out.df_ladder(guest.EXTERNAL_IP, ext_largest, told=told)]}
+    if tls is not None:
+        inside["tls_handshake"] = way_out.tls_out(tls)
+    return inside
+
+
+def find_probes(ok: bool, daemon_proxy: str | None, shell: dict[str, str]) -> dict[str, Out]:
+    """`multipass find`, the daemon's launchd plist and the user's shell environment."""
+    find = Out(way_out.FIND_OK) if ok else Out("", 2, way_out.FIND_FAILED)
+    return {"multipass_find": find, "launchd_proxy": Out(way_out.plist(daemon_proxy)),
+            "shell_proxy_env": Out(way_out.shell_env(shell))}
+
+
+def way_out_instance(name: str, about: str, inside: dict, host_extra: dict[str, Out], **changes: str) -> None:
+    """instance-healthy's machine with the way-out probes; its outcomes, `find` judged."""
+    src = SCENARIOS["instance-healthy"]
+    SCENARIOS[name] = replace(src, about=f"{about} (host side: the healthy entry)",
+                              probes={**src.probes, **host_extra}, instances={"primary": inside},
+                              outcomes={**src.outcomes, "macos.multipass.image_servers": "passed", **changes})
+
+
+def way_out_host(name: str, about: str, host_extra: dict[str, Out], **changes: str) -> None:
+    src = SCENARIOS["healthy"]
+    SCENARIOS[name] = replace(src, about=f"{about} (the healthy entry's host)", probes={**src.probes, **host_extra},
+                              outcomes={**src.outcomes, **changes})
+
+
+way_out_instance("way-out-healthy", "the way out works: full-size DF pings pass, the TLS handshake with "
+                 "cloud-images.ubuntu.com is trusted (Let's Encrypt), `multipass find` lists images, no proxy anywhere",
+                 way_out_guest(tls=way_out.s_client_public()), find_probes(True, None, {}),
+                 **{"instance.net.path_mtu": "passed", "instance.net.https_external": "passed"})
+way_out_instance("way-out-tls-inspection", "Zscaler inspects TLS: cloud-images.ubuntu.com presents a Zscaler-issued "
+                 "certificate the instance does not trust", way_out_guest(tls=way_out.s_client_zscaler()), {},
+                 **NO_FIND, **{"instance.net.path_mtu": "passed", "instance.net.https_external": "failed"})
+way_out_instance("way-out-mtu-blackhole", "a VPN with a smaller MTU drops ICMP 'fragmentation needed': 1472- and "
+                 "1400-byte DF pings to 1.1.1.1 vanish, 1300 passes (the gateway takes 1472); the TLS check does "
+                 "not judge a handshake that would stall in it", way_out_guest(1300), {},
+                 **NO_FIND, **{"instance.net.path_mtu": "failed", "instance.net.https_external": "skipped"})
+way_out_instance("way-out-mtu-vpn-says-so", "the same VPN with MTU 1400, whose gateway does send 'Frag needed and "
+                 "DF set (mtu = 1400)': a smaller path MTU that TCP finds, no black hole; TLS completes",
+                 way_out_guest(1300, way_out.s_client_public(), told=("10.20.0.1", 1400)), {},
+                 **NO_FIND, **{"instance.net.path_mtu": "passed", "instance.net.https_external": "passed"})
+way_out_host("way-out-proxy-in-shell-only", "a corporate proxy is required; http_proxy is set in the user's shell "
+             "only, the launchd plist has none, so multipassd cannot reach the image servers",
+             find_probes(False, None, {"http_proxy": PROXY, "https_proxy": PROXY}),
+             **{"macos.multipass.image_servers": "failed"})
+way_out_host("way-out-proxy-in-plist", "the proxy is in multipassd's launchd plist (EnvironmentVariables): find "
+             "lists images", find_probes(True, PROXY, {"http_proxy": PROXY}),
+             **{"macos.multipass.image_servers": "passed"})
+
+
+def dhcp_launch(name: str, about: str, frames: list, launched_ip: str | None, outcome: str) -> None:
+    """The healthy Mac with --launch: the launch (rc 0 with an address, else the daemon's
+    timeout), tcpdump's capture on bridge100 while it booted, the listing with the new one."""
+    ok = launched_ip is not None
+    argv = ("sudo", "-n", "tcpdump", "--immediate-mode", "-i", "bridge100", "-n", "-U", "-s", "1500", "-c", "64",
+            "-w", "/tmp/mpdiag-dhcp-x1y2.pcap", "udp and (port 67 or port 68)")
+    capture = Out(way_out.capture_record("bridge100", H.gateway, way_out.pcap(frames)),
+                  stderr="tcpdump: listening on bridge100, link-type EN10MB (Ethernet), snapshot length 1500 bytes\n",
+                  argv=argv)
+    launch = Out(f"Launched: {LAUNCHED}\n", argv=tuple(launch_argv(LAUNCHED, 300))) if ok else Out(
+        "", 2, f"launch failed: The following errors occurred:\n{LAUNCHED}: timed out waiting for response\n",
+        argv=tuple(launch_argv(LAUNCHED, 300)))
+    listed = replace(H, instances=H.instances + (Inst(LAUNCHED, ipv4=(launched_ip,)) if ok
+                                                 else Inst(LAUNCHED, state="Unknown"),))
+    src = SCENARIOS["healthy"]
+    SCENARIOS[name] = replace(
+        src, about=f"{about} (the healthy entry's host, --launch)",
+        probes={**src.probes, "dhcp_capture": capture, "multipass_launch": launch,
+                "multipass_list": Out(multipass_list(listed))},
+        instances={LAUNCHED: {"ip_addr": Out(guest.ip_addr([launched_ip]))}} if ok else {},
+        outcomes={**src.outcomes, "instance.launch.dhcp_exchange": outcome,
+                  "instance.launch.gets_ip": "passed" if ok else "failed"})
+
+
+LAUNCHED_IP = f"{guest.SUBNET}.3"
+ROGUE = f"{guest.SUBNET}.254"
+dhcp_launch("way-out-dhcp-complete", "the launched instance's DHCP exchange with bootpd on bridge100 completes",
+            way_out.exchange(LAUNCHED_MAC, BRIDGE_MAC, guest.GW, LAUNCHED_IP, guest.GW, hostname=LAUNCHED),
+            LAUNCHED_IP, "passed")
+dhcp_launch("way-out-dhcp-no-offer", "bootpd does not answer: the launch's capture shows DISCOVER x3 without OFFER",
+            way_out.exchange(LAUNCHED_MAC, BRIDGE_MAC, guest.GW, LAUNCHED_IP, guest.GW, offer=False, discovers=3,
+                             hostname=LAUNCHED), None, "failed")
+dhcp_launch("way-out-dhcp-rogue", "a rogue DHCP server (a router bridged in by another VM) answers the launch",
+            way_out.exchange(LAUNCHED_MAC, "02:42:ac:11:00:02", ROGUE, f"{guest.SUBNET}.77", ROGUE,
+                             hostname=LAUNCHED), f"{guest.SUBNET}.77", "failed")

@@ -5,7 +5,9 @@ unless the entry says otherwise). Built by `python scenarios/build.py windows`."
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
+from scenarios import way_out
 from scenarios.build import Out, Scenario, expect as _expect
 from scenarios.windows.formats import *  # noqa: F401,F403 - the renderers and the healthy machine
 from scenarios.windows.formats import healthy
@@ -202,3 +204,53 @@ s["list-timeout"] = (p, {**expect(ics__hosts_matches_instance="skipped", portpro
                          "instance.state.listed": "failed"}, {})
 
 SCENARIOS = {name: _scenario(*entry) for name, entry in s.items()}
+
+
+
+# ---- the way out: path MTU, TLS, image servers and the service's proxy --------------------------------
+
+WIN_PROXY = "http://10.20.0.8:8080"
+ON = "primary (172.22.165.23 on the Default Switch)"
+
+
+def way_out_guest(ext_largest: int = 1472, tls: str | None = None) -> dict:
+    """primary's way-out probes: its address and routes, the DF ladders to the ICS gateway
+    (Windows answers with TTL 128) and to 1.1.1.1, the TLS handshake when the check gets that far."""
+    inside = {"ip_addr": Out(guest_ip_addr()), "ip_route": Out(guest_ip_route()),
+              "ping_df": [*way_out.df_ladder(GW, 1472, ttl=128), *way_out.df_ladder(way_out.EXTERNAL_IP, ext_largest)]}
+    if tls is not None:
+        inside["tls_handshake"] = way_out.tls_out(tls)
+    return inside
+
+
+def find_probes(ok: bool, machine: dict, user: dict) -> dict:
+    """`multipass find` (CRLF), the machine environment the service reads, the user's shell."""
+    find = Out(way_out.FIND_OK.replace("\n", CRLF)) if ok else Out("", 2, way_out.FIND_FAILED.replace("\n", CRLF))
+    return {"multipass_find": find, "machine_proxy_env": Out("".join(f"{k}={v}{CRLF}" for k, v in machine.items())),
+            "shell_proxy_env": Out(way_out.shell_env(user))}
+
+
+def way_out_scenario(name: str, about: str, inside: dict | None, host_extra: dict, **changes: str) -> None:
+    src = SCENARIOS["healthy"]
+    SCENARIOS[name] = replace(src, about=f"{about} (the healthy entry's host)", probes={**src.probes, **host_extra},
+                              instances={"primary": inside} if inside else {}, outcomes={**src.outcomes, **changes})
+
+
+PASSES = {"instance.net.path_mtu": "passed", "instance.net.https_external": "passed",
+          "instance.launch.dhcp_exchange": "skipped"}
+way_out_scenario("way-out-healthy", f"the way out works for {ON}: full-size DF pings, a trusted TLS handshake, "
+                 "`multipass find` lists images", way_out_guest(tls=way_out.s_client_public()),
+                 find_probes(True, {}, {}), **PASSES)
+way_out_scenario("way-out-tls-inspection", f"Zscaler inspects TLS for {ON}: the certificate is Zscaler's",
+                 way_out_guest(tls=way_out.s_client_zscaler()), {},
+                 **{**PASSES, "instance.net.https_external": "failed"})
+way_out_scenario("way-out-mtu-blackhole", f"a VPN path-MTU black hole for {ON}: 1472/1400-byte DF pings to 1.1.1.1 "
+                 "vanish, 1300 passes; the TLS check does not judge a handshake that would stall in it",
+                 way_out_guest(1300), {},
+                 **{**PASSES, "instance.net.path_mtu": "failed", "instance.net.https_external": "skipped"})
+way_out_scenario("way-out-proxy-in-user-env-only", "HTTP_PROXY is a user variable only; the Multipass service reads "
+                 "the machine environment, so `multipass find` fails", None,
+                 find_probes(False, {}, {"HTTP_PROXY": WIN_PROXY}), **{"windows.multipass.image_servers": "failed"})
+way_out_scenario("way-out-proxy-in-machine-env", "HTTP_PROXY is a machine variable (HKLM), which the service reads: "
+                 "find lists images", None, find_probes(True, {"HTTP_PROXY": WIN_PROXY}, {"HTTP_PROXY": WIN_PROXY}),
+                 **{"windows.multipass.image_servers": "passed"})

@@ -344,10 +344,38 @@ def healthy() -> dict:
                       0, ""),
         "bcdedit": (bcdedit("Auto"), 0, ""),
         "multipass_events": (events(CLEAN_EVENTS), 0, ""),
-        # the image servers answer; no proxy anywhere (the proxy stories are the way-out-* bundles, recorded before the builder: not yet entries)
+        # the image servers answer; no proxy anywhere (the proxy stories are the way-out-* entries)
         "multipass_find": (mp_json({"errors": [], "images": {"24.04": {
             "aliases": ["noble", "lts"], "os": "Ubuntu", "release": "24.04 LTS", "remote": "",
             "version": "20261118"}}}), 0, ""),
         "machine_proxy_env": ("", 0, ""),
         "shell_proxy_env": ("{}", 0, ""),
     }
+
+
+# ----------------------------------------------------------------------------- the guest
+
+GUEST_IF = "eth0"  # hv_netvsc in an Ubuntu 24.04 guest on Hyper-V
+
+
+def guest_ip_addr(address: str = PRIMARY_IP) -> str:
+    """`ip -j -4 addr` in the guest: lo and eth0 (MTU 1500) with its /20 from ICS."""
+    return json.dumps([
+        {"ifindex": 1, "ifname": "lo", "flags": ["LOOPBACK", "UP", "LOWER_UP"], "mtu": 65536, "qdisc": "noqueue",
+         "operstate": "UNKNOWN", "group": "default", "txqlen": 1000,
+         "addr_info": [{"family": "inet", "local": "127.0.0.1", "prefixlen": 8, "scope": "host", "label": "lo",
+                        "valid_life_time": 4294967295, "preferred_life_time": 4294967295}]},
+        {"ifindex": 2, "ifname": GUEST_IF, "flags": ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"], "mtu": 1500,
+         "qdisc": "mq", "operstate": "UP", "group": "default", "txqlen": 1000,
+         "addr_info": [{"family": "inet", "local": address, "prefixlen": 20, "metric": 100,
+                        "broadcast": "172.22.175.255", "scope": "global", "dynamic": True, "label": GUEST_IF,
+                        "valid_life_time": 86145, "preferred_life_time": 86145}]}], separators=(",", ":")) + "\n"
+
+
+def guest_ip_route(address: str = PRIMARY_IP) -> str:
+    """`ip -j route` in the guest: the default route via the Default Switch's ICS gateway."""
+    return json.dumps([
+        {"dst": "default", "gateway": GW, "dev": GUEST_IF, "protocol": "dhcp", "prefsrc": address, "metric": 100,
+         "flags": []},
+        {"dst": "172.22.160.0/20", "dev": GUEST_IF, "protocol": "kernel", "scope": "link", "prefsrc": address,
+         "metric": 100, "flags": []}], separators=(",", ":")) + "\n"
