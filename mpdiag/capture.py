@@ -8,7 +8,8 @@ record {interface, address, pcap (base64)}, so it goes into the bundle and repla
 
 The bridge: `mpqemubr0` (Linux QEMU) or a vmnet `bridgeN` with an IPv4 (macOS; vmnet makes
 bridge100 with the first instance, so a host with none yet cannot be captured: said so).
-Windows (pktmon/netsh trace) is not captured: the check skips, saying why.
+Windows: pktmon on the Default Switch's adapter (mpdiag/capture_pktmon.py); its pcapng goes
+into the same record.
 """
 
 from __future__ import annotations
@@ -62,11 +63,13 @@ class DhcpCapture:
         self.started = time.monotonic()
         self.unavailable: str | None = None
         self.stderr = b""
+        self.pktmon = None
 
     def start(self) -> "DhcpCapture":
         if self.platform == "windows":
-            self.unavailable = ("capturing DHCP on Windows needs pktmon or netsh trace, which this doctor does "
-                                "not drive yet")
+            from mpdiag.capture_pktmon import PktmonCapture
+
+            self.pktmon = PktmonCapture().start()
             return self
         if shutil.which("tcpdump") is None:
             self.unavailable = "tcpdump is not installed"
@@ -109,6 +112,8 @@ class DhcpCapture:
     def stop(self) -> CommandResult:
         """Stop tcpdump and return the capture as a probe result."""
         took = time.monotonic() - self.started
+        if self.pktmon is not None:
+            return self.pktmon.stop()
         if self.unavailable or self.proc is None:
             return CommandResult(self.argv, UNAVAILABLE_RC, b"", (self.unavailable or "").encode(), took)
         if self.proc.poll() is None:

@@ -76,6 +76,13 @@ def _replayed(session: Any, wanted: str | None) -> Target:
     except DiagError:
         pass
     known = list(dict.fromkeys(recorded + listed))
+    try:
+        launch_argv = session.result("multipass_launch").argv
+    except NotRecorded:
+        launch_argv = ()
+    launched_name = next((b for a, b in zip(launch_argv, launch_argv[1:]) if a == "--name"), None)
+    if not wanted and launched_name in known:  # a --launch run checked the instance it launched
+        wanted = launched_name
     if not known:
         failure = _list_failure(session)
         if failure:

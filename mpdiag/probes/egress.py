@@ -66,7 +66,10 @@ register(
            f"(Get-Item '{WINDOWS_ENV_KEY}').Property | Where-Object {{ $_ -match 'proxy' }} | "
            f"ForEach-Object {{ \"$_=$((Get-ItemProperty '{WINDOWS_ENV_KEY}').$_)\" }}"),
           description="the machine-level environment's proxy variables (what the Multipass service reads)"),
-    Probe("dhcp_capture", frozenset({"linux", "macos"}), "mpdiag.parse.dhcp_pcap:parse_capture", _capture_command,
-          shows="tcpdump --immediate-mode -i <bridge> -n -U -s 1500 -c 64 -w <tmp> 'udp and (port 67 or port 68)'  (--launch only)",
-          privileged=True, description="the DHCP exchange on the bridge while the launched instance boots"),
+    Probe("dhcp_capture", ALL_PLATFORMS, "mpdiag.parse.dhcp_pcap:parse_capture", _capture_command,
+          shows="tcpdump --immediate-mode -i <bridge> -n -U -s 1500 -c 64 -w <tmp> 'udp and (port 67 or port 68)'; "
+                "Windows: pktmon start --capture --comp nics --pkt-size 1500 --file-name <tmp>.etl --file-size 4 "
+                "(filters UDP 67, 68), pktmon stop, pktmon etl2pcap  (--launch only)",
+          privileged=True, description="the DHCP exchange on the bridge while the launched instance boots "
+                                       "(Windows: as Administrator)"),
 )

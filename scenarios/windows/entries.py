@@ -254,3 +254,56 @@ way_out_scenario("way-out-proxy-in-user-env-only", "HTTP_PROXY is a user variabl
 way_out_scenario("way-out-proxy-in-machine-env", "HTTP_PROXY is a machine variable (HKLM), which the service reads: "
                  "find lists images", None, find_probes(True, {"HTTP_PROXY": WIN_PROXY}, {"HTTP_PROXY": WIN_PROXY}),
                  **{"windows.multipass.image_servers": "passed"})
+
+
+# ---- the launch's DHCP exchange, captured by pktmon on the Default Switch (pcapng) ------------------
+
+LAUNCHED = "mpdiag-x1y2z3"
+SWITCH_IF, SWITCH_MAC, LAUNCHED_MAC = "vEthernet (Default Switch)", "00:15:5d:a8:01:02", "00:15:5d:a8:01:4e"
+PKTMON_ARGV = ("C:\\Windows\\system32\\pktmon.exe", "start", "--capture", "--comp", "nics", "--pkt-size", "1500",
+               "--file-name", "C:\\Users\\alex\\AppData\\Local\\Temp\\mpdiag-pktmon-k2v9x1\\dhcp.etl",
+               "--file-size", "4")
+MASK = "255.255.240.0"
+
+
+def dhcp_launch(name: str, about: str, capture: Out, launched_ip: str | None, outcome: str) -> None:
+    """The healthy machine with --launch: the launch, pktmon's capture while it booted, the listing."""
+    from mpdiag.instances import launch_argv
+
+    ok = launched_ip is not None
+    argv = tuple(launch_argv(LAUNCHED, 300))
+    launch = Out(f"Launched: {LAUNCHED}{CRLF}", argv=argv) if ok else Out(
+        "", 2, f"launch failed: The following errors occurred:{CRLF}{LAUNCHED}: timed out waiting for response{CRLF}",
+        argv=argv)
+    listing = mp_list([("primary", "Running", [PRIMARY_IP]), ("builder", "Stopped", []),
+                       (LAUNCHED, "Running", [launched_ip]) if ok else (LAUNCHED, "Unknown", [])])
+    src = SCENARIOS["healthy"]
+    SCENARIOS[name] = replace(
+        src, about=f"{about} (the healthy entry's host, --launch, as Administrator)",
+        probes={**src.probes, "dhcp_capture": capture, "multipass_launch": launch, "multipass_list": Out(listing)},
+        instances={LAUNCHED: {"ip_addr": Out(guest_ip_addr(launched_ip))}} if ok else {},
+        outcomes={**src.outcomes, "instance.launch.dhcp_exchange": outcome,
+                  "instance.launch.gets_ip": "passed" if ok else "failed"})
+
+
+def pktmon(frames: list) -> Out:
+    return Out(way_out.capture_record(SWITCH_IF, GW, way_out.pcapng(frames)), argv=PKTMON_ARGV)
+
+
+NEW_IP, ROGUE, ROGUE_MAC = "172.22.170.51", "172.22.160.254", "00:15:5d:a8:01:99"
+dhcp_launch("way-out-dhcp-complete", "ICS answers the launched instance on the Default Switch: DISCOVER, OFFER, "
+            "REQUEST, ACK in pktmon's capture",
+            pktmon(way_out.exchange(LAUNCHED_MAC, SWITCH_MAC, GW, NEW_IP, GW, mask=MASK, hostname=LAUNCHED)),
+            NEW_IP, "passed")
+dhcp_launch("way-out-dhcp-no-offer", "ICS's DHCP server does not answer (Internet Connection Sharing wedged): "
+            "DISCOVER x3 without OFFER",
+            pktmon(way_out.exchange(LAUNCHED_MAC, SWITCH_MAC, GW, NEW_IP, GW, offer=False, discovers=3, mask=MASK,
+                                    hostname=LAUNCHED)), None, "failed")
+dhcp_launch("way-out-dhcp-rogue", "another VM on the Default Switch runs a DHCP server (a firewall appliance's "
+            "LAN side) and answers first",
+            pktmon(way_out.exchange(LAUNCHED_MAC, ROGUE_MAC, ROGUE, "172.22.160.100", ROGUE, mask=MASK,
+                                    hostname=LAUNCHED)), "172.22.160.100", "failed")
+dhcp_launch("way-out-dhcp-not-elevated", "--launch from a shell that is not elevated: pktmon cannot run, the "
+            "exchange is not judged (the launch itself works)",
+            Out("", 3, "pktmon needs an elevated shell: run the doctor as Administrator to capture DHCP",
+                argv=("pktmon", "start", "--capture")), NEW_IP, "skipped")

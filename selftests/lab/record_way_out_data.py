@@ -5,13 +5,19 @@
 s_client and DF-ping outputs from an instance namespace (healthy, mtu-blackhole with and
 without the ICMP drop, tls-intercept, proxy-required, dns-stop), `ip -j link`, and the DHCP
 captures (mpdiag.capture, the doctor's own code) around `multipass launch` healthy, under
-dhcp-stop and under dhcp-rogue.
+dhcp-stop and under dhcp-rogue; then each capture as pcapng (`dhcp_capture_*_pcapng.json`,
+the format Windows' `pktmon etl2pcap` writes), converted by Wireshark's editcap
+(`apt-get install wireshark-common`; `--pcapng-only` converts the existing records without the lab).
 """
 from __future__ import annotations
 
+import base64
+import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +55,21 @@ def capture_launch(lab: Lab, name: str) -> str:
     subprocess.run(["ip", "netns", "exec", lab.state.host_ns, "multipass", "delete", "--purge", name], env=env,
                    capture_output=True)
     return cp.stdout
+
+
+def pcapng_copies() -> None:
+    """dhcp_capture_<x>.json -> dhcp_capture_<x>_pcapng.json: the same packets, `editcap -F pcapng`."""
+    if shutil.which("editcap") is None:
+        print("editcap is not installed (wireshark-common): no pcapng copies", file=sys.stderr)
+        return
+    for name in ("ok", "no_offer", "rogue"):
+        rec = json.loads((OUT / f"dhcp_capture_{name}.json").read_text())
+        with tempfile.TemporaryDirectory() as tmp:
+            src, dst = Path(tmp, "in.pcap"), Path(tmp, "out.pcapng")
+            src.write_bytes(base64.b64decode(rec["pcap"]))
+            subprocess.run(["editcap", "-F", "pcapng", str(src), str(dst)], check=True)
+            rec["pcap"] = base64.b64encode(dst.read_bytes()).decode("ascii")
+        (OUT / f"dhcp_capture_{name}_pcapng.json").write_text(json.dumps(rec))
 
 
 def main() -> None:
@@ -91,4 +112,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] != ["--pcapng-only"]:
+        main()
+    pcapng_copies()
