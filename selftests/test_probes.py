@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from mpdiag.probes.common import parse_json
 from mpdiag.bundle import open_bundle
 from mpdiag.errors import NeedsPrivilege, NotRecorded, ParseError, ProbeError
 from mpdiag.multipass import exec_argv, info_argv, unwrap_exit
@@ -84,7 +85,7 @@ def test_replay_not_recorded():
 def test_python_probe_timeout_is_bounded():
     import time
 
-    slow = Probe("slow", frozenset({"linux"}), "mpdiag.probes.common:parse_json", call=lambda ctx: time.sleep(5))
+    slow = Probe("slow", frozenset({"linux"}), parse_json, call=lambda ctx: time.sleep(5))
     s = ProbeSession(__import__("mpdiag.probes", fromlist=["LiveSource"]).LiveSource(), "linux", 0.2,
                      registry={"slow": slow})
     t0 = time.monotonic()

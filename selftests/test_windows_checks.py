@@ -13,6 +13,7 @@ import pytest
 from mpdiag import catalog
 from mpdiag.errors import NeedsPrivilege, ParseError
 from mpdiag.parse.powershell import PowerShellError
+from mpdiag.parse.unavailable import Absent, Denied
 from mpdiag.probes import load_all
 from mpdiag.probes import windows as wp
 from mpdiag.runner import CommandResult
@@ -79,7 +80,8 @@ def test_other_windows_probes():
     assert reg["bcdedit"].command == ("bcdedit", "/enum", "{current}") and reg["bcdedit"].privileged
     hosts = reg["hosts_ics"]
     assert hosts.command[:3] == ("cmd", "/d", "/c") and wp.HOSTS_ICS in hosts.command[3]
-    assert hosts.data_rcs == {0, wp.HOSTS_ICS_ABSENT_RC}
+    absent = hosts.interpret(CommandResult(hosts.command, wp.HOSTS_ICS_ABSENT_RC, b""), 5)
+    assert isinstance(absent, Absent) and "does not exist" in absent.why
 
 
 def test_powershell_error_reads_the_record_from_stderr_or_stdout():
@@ -104,7 +106,8 @@ def test_hypervisor_present_and_bcdedit_parsers():
     with pytest.raises(NeedsPrivilege, match="Administrator"):
         wp.parse_bcdedit_probe((HAND / "bcdedit_denied.txt").read_text())
     assert wp.parse_bcdedit_probe((HAND / "bcdedit_auto.txt").read_text())["hypervisorlaunchtype"] == "Auto"
-    assert wp.bcdedit_denied(CommandResult(("bcdedit",), 1, b"", "Zugriff verweigert".encode()))
+    assert isinstance(wp.bcdedit_denied(CommandResult(("bcdedit",), 1, b"", "Zugriff verweigert".encode())), Denied)
+    assert wp.bcdedit_denied(CommandResult(("bcdedit",), 0, (HAND / "bcdedit_auto.txt").read_bytes())) is None
 
 
 # ------------------------------------------------------------------ whole suite

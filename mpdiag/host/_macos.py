@@ -12,6 +12,7 @@ from typing import Any
 from mpdiag.errors import NeedsPrivilege, NotRecorded
 from mpdiag.facts import macos as facts
 from mpdiag.host._multipass import NotApplicable, driver_or_none, listing
+from mpdiag.parse.unavailable import Absent
 
 FAMILY = "vmnet"
 DRIVERS = ("qemu", "applevz", "hyperkit")
@@ -46,12 +47,10 @@ def _optional(session: Any, name: str) -> Any:
 def plist(session: Any) -> dict | None:
     """com.apple.vmnet.plist: {} when the domain does not exist, None when not recorded."""
     try:
-        res = session.result("vmnet_plist")
+        value = session.get("vmnet_plist")
     except NotRecorded:
         return None
-    if res.rc != 0 and "does not exist" in res.error_text:
-        return {}
-    return session.get("vmnet_plist")
+    return {} if isinstance(value, Absent) else value
 
 
 def vmnet(session: Any) -> facts.VmnetSubnet | None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from mpdiag.facts.windows import adapter_ipv4
 from mpdiag.host._multipass import NotApplicable, driver_or_none
+from mpdiag.parse.unavailable import Absent
 
 FAMILY = "hyperv"
 DRIVERS = ("hyperv", "hyperv_api")
@@ -29,12 +30,10 @@ def family(session: Any) -> str:
 def switch_address(session: Any) -> ipaddress.IPv4Interface | None:
     """The adapter's first usable IPv4 (link-local 169.254/16: ICS never configured it); None
     when the adapter or its address does not exist."""
-    from mpdiag.probes.windows import powershell_error
-
-    err = powershell_error(session.result("default_switch_ip"))
-    if err is not None and err.is_not_found:
+    addresses = session.get("default_switch_ip")
+    if isinstance(addresses, Absent):
         return None
-    usable = [a for a in adapter_ipv4(session.get("default_switch_ip")) if not a.ip.is_link_local]
+    usable = [a for a in adapter_ipv4(addresses) if not a.ip.is_link_local]
     return usable[0] if usable else None
 
 

@@ -23,6 +23,7 @@ from mpdiag.bundle import Bundle, BundleWriter
 from mpdiag.errors import BundleError, ExecFailed, NeedsPrivilege, NotRecorded, ProbeError
 from mpdiag.multipass import exec_argv
 from mpdiag.parse.multipass import cli_failure
+from mpdiag.parse.unavailable import Reader
 from mpdiag.runner import CommandResult
 
 ALL_PLATFORMS = frozenset({"macos", "windows", "linux"})
@@ -35,7 +36,7 @@ class Probe:
 
     name: str
     platforms: frozenset[str]
-    parse: str | Callable[[str], Any]  # "module:function" is imported on first use
+    parse: Callable[[str], Any]  # the parser of its text, imported by the probe module
     command: Sequence[str] | Callable[["ProbeContext"], Sequence[str]] | None = None
     call: Callable[["ProbeContext"], Any] | None = None
     shows: str = ""  # how the command reads in `--probes` when `command` is a function
@@ -44,6 +45,14 @@ class Probe:
     data_rcs: frozenset[int] = frozenset({0})
     description: str = ""
     budget: Callable[["ProbeSession"], float] | None = None  # its own timeout (the launch's), else the session's
+    # readers of the whole result that say "absent / denied / tool missing" (mpdiag.parse.unavailable):
+    # the first that recognises the result gives the probe's value, before any exit code is judged
+    readers: tuple[Reader, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not callable(self.parse):
+            raise TypeError(f"probe {self.name!r}: parse must be the parser function itself (imported by "
+                            f"the probe module), not {self.parse!r}")
 
     @property
     def display(self) -> str:
@@ -54,10 +63,35 @@ class Probe:
         return " ".join(self.command or ())
 
     def parser(self) -> Callable[[str], Any]:
-        if callable(self.parse):
-            return self.parse
-        module, _, func = self.parse.partition(":")
-        return getattr(importlib.import_module(module), func)
+        return self.parse
+
+    def interpret(self, res: CommandResult, timeout: float) -> Any:
+        """The probe's value from its whole result: the parsed text, a typed
+        :class:`~mpdiag.parse.unavailable.Unavailable` one of its readers recognised, or
+        the error that says why there is neither (timed out, sudo wants a password, the
+        command failed or is not found, `multipass exec` failed)."""
+        argv = " ".join(res.argv) or self.display
+        if res.timed_out:
+            raise ProbeError(f"probe {self.name} timed out after {timeout:g} s ({argv})")
+        if res.sudo_refused:
+            raise NeedsPrivilege(
+                f"probe {self.name} needs root and `sudo -n` asked for a password: run `sudo -v` first "
+                f"(then pytest within sudo's timeout), or run pytest as root")
+        for read in self.readers:
+            found = read(res)
+            if found is not None:
+                return found
+        if res.rc == 127:
+            raise ProbeError(f"probe {self.name}: command not found ({argv}): {res.error_text}")
+        if self.instance:
+            failure = cli_failure(res.error_text)
+            if failure and failure[0] in ("exec", "shell") and res.rc in (1, 2, 255):
+                raise ExecFailed(f"probe {self.name}: multipass {failure[0]} failed: {failure[1]}",
+                                 f"{failure[0]} failed: {failure[1]}")
+        if res.rc not in self.data_rcs:
+            detail = res.error_text or res.text.strip()
+            raise ProbeError(f"probe {self.name} failed with exit code {res.rc} ({argv}): {detail[:500]}")
+        return self.parse(res.text)
 
 
 REGISTRY: dict[str, Probe] = {}
@@ -317,23 +351,4 @@ class ProbeSession:
         return bundle.instances() if bundle is not None else []
 
     def _interpret(self, name: str, instance: str | None, params: dict) -> Any:
-        p = self.probe(name)
-        res = self.result(name, instance, **params)
-        argv = " ".join(res.argv) or p.display
-        if res.timed_out:
-            raise ProbeError(f"probe {name} timed out after {self.timeout:g} s ({argv})")
-        if res.sudo_refused:
-            raise NeedsPrivilege(
-                f"probe {name} needs root and `sudo -n` asked for a password: run `sudo -v` first "
-                f"(then pytest within sudo's timeout), or run pytest as root")
-        if res.rc == 127:
-            raise ProbeError(f"probe {name}: command not found ({argv}): {res.error_text}")
-        if p.instance:
-            failure = cli_failure(res.error_text)
-            if failure and failure[0] in ("exec", "shell") and res.rc in (1, 2, 255):
-                raise ExecFailed(f"probe {name}: multipass {failure[0]} failed: {failure[1]}",
-                                 f"{failure[0]} failed: {failure[1]}")
-        if res.rc not in p.data_rcs:
-            detail = res.error_text or res.text.strip()
-            raise ProbeError(f"probe {name} failed with exit code {res.rc} ({argv}): {detail[:500]}")
-        return p.parser()(res.text)
+        return self.probe(name).interpret(self.result(name, instance, **params), self.timeout)

@@ -7,6 +7,8 @@ from typing import Any
 
 from mpdiag.multipass import CLI, info_argv
 from mpdiag.probes import ALL_PLATFORMS, Probe, ProbeContext, register
+from mpdiag.parse.multipass import parse_driver, parse_info, parse_list, parse_version
+from mpdiag.parse.multipass_net import parse_bool_setting, parse_networks, parse_setting, parse_zones_reply
 
 
 def _info_command(ctx: ProbeContext) -> list[str]:
@@ -59,22 +61,22 @@ def parse_json(text: str) -> Any:
 
 
 register(
-    Probe("multipass_version", ALL_PLATFORMS, "mpdiag.parse.multipass:parse_version",
+    Probe("multipass_version", ALL_PLATFORMS, parse_version,
           (CLI, "version", "--format", "json"), description="client and daemon versions"),
-    Probe("multipass_list", ALL_PLATFORMS, "mpdiag.parse.multipass:parse_list",
+    Probe("multipass_list", ALL_PLATFORMS, parse_list,
           (CLI, "list", "--format", "json"), description="instances, states, IPv4s"),
-    Probe("multipass_info", ALL_PLATFORMS, "mpdiag.parse.multipass:parse_info", _info_command,
+    Probe("multipass_info", ALL_PLATFORMS, parse_info, _info_command,
           shows="multipass info --format json  (--all before 1.13)", description="instance details"),
-    Probe("multipass_driver", ALL_PLATFORMS, "mpdiag.parse.multipass:parse_driver",
+    Probe("multipass_driver", ALL_PLATFORMS, parse_driver,
           (CLI, "get", "local.driver"), description="the virtualization driver"),
     # bridged networking and zones (multipass-networking-2026.md §1-§3)
-    Probe("multipass_networks", ALL_PLATFORMS, "mpdiag.parse.multipass_net:parse_networks",
+    Probe("multipass_networks", ALL_PLATFORMS, parse_networks,
           (CLI, "networks", "--format", "json"), description="the host networks Multipass can bridge"),
-    Probe("multipass_bridged_network", ALL_PLATFORMS, "mpdiag.parse.multipass_net:parse_setting",
+    Probe("multipass_bridged_network", ALL_PLATFORMS, parse_setting,
           (CLI, "get", "local.bridged-network"), description="the preferred bridged network (`--bridged`)"),
-    Probe("multipass_instance_bridged", ALL_PLATFORMS, "mpdiag.parse.multipass_net:parse_bool_setting",
+    Probe("multipass_instance_bridged", ALL_PLATFORMS, parse_bool_setting,
           (CLI, "get", "local.{vm}.bridged"), description="is the instance bridged (1.14+)"),
-    Probe("multipass_zones", ALL_PLATFORMS, "mpdiag.parse.multipass_net:parse_zones_reply",
+    Probe("multipass_zones", ALL_PLATFORMS, parse_zones_reply,
           (CLI, "zones", "--format", "json"), data_rcs=frozenset({0, 1}),
           description="availability zones and their subnets (main; rc 1: no such command before)"),
     Probe("processes", ALL_PLATFORMS, parse_json, call=_processes,

@@ -15,6 +15,12 @@ from mpdiag.errors import ProbeError
 from mpdiag.multipass import CLI
 from mpdiag.parse.proxy import NO_DAEMON, proxies_of
 from mpdiag.probes import ALL_PLATFORMS, Probe, ProbeContext, register
+from mpdiag.parse.dhcp_pcap import parse_capture
+from mpdiag.parse.images import parse_find
+from mpdiag.parse.pmtu import parse_df_ping
+from mpdiag.parse.proxy import parse_env_lines, parse_launchd_plist, parse_snap_proxy
+from mpdiag.parse.tls import parse_s_client
+from mpdiag.probes.common import parse_json
 
 LAUNCHD_PLIST = "/Library/LaunchDaemons/com.canonical.multipassd.plist"
 WINDOWS_ENV_KEY = r"HKLM:\System\CurrentControlSet\Control\Session Manager\Environment"
@@ -33,40 +39,40 @@ def _shell_proxy_env(ctx: ProbeContext) -> dict[str, Any]:
 
 register(
     # --- in the instance ---------------------------------------------------------------------
-    Probe("ping_df", ALL_PLATFORMS, "mpdiag.parse.pmtu:parse_df_ping",
+    Probe("ping_df", ALL_PLATFORMS, parse_df_ping,
           ("sh", "-c", 'exec ping -n -M do -s "$0" -c 1 -W 1 "$1" 2>&1', "{size}", "{target}"),
           instance=True, data_rcs=frozenset({0, 1}),
           description="one don't-fragment ping of a given payload size"),
-    Probe("tls_handshake", ALL_PLATFORMS, "mpdiag.parse.tls:parse_s_client",
+    Probe("tls_handshake", ALL_PLATFORMS, parse_s_client,
           ("sh", "-c", 'exec timeout "$0" openssl s_client -state -connect "$1:$2" -servername "$1" '
                        '</dev/null 2>&1', "{seconds}", "{host}", "{port}"),
           instance=True, data_rcs=frozenset({0, 1, 124}),
           description="a TLS handshake with an HTTPS server (chain, verification, how far it got)"),
     # --- on the host -----------------------------------------------------------------------------
-    Probe("multipass_find", ALL_PLATFORMS, "mpdiag.parse.images:parse_find", (CLI, "find", "--format", "json"),
+    Probe("multipass_find", ALL_PLATFORMS, parse_find, (CLI, "find", "--format", "json"),
           description="the images the daemon lists from its image servers"),
-    Probe("shell_proxy_env", ALL_PLATFORMS, "mpdiag.probes.common:parse_json", call=_shell_proxy_env,
+    Probe("shell_proxy_env", ALL_PLATFORMS, parse_json, call=_shell_proxy_env,
           description="proxy variables of the user's shell (the doctor's environment; passwords masked)"),
-    Probe("snap_proxy", frozenset({"linux"}), "mpdiag.parse.proxy:parse_snap_proxy",
+    Probe("snap_proxy", frozenset({"linux"}), parse_snap_proxy,
           ("sh", "-c", f"snap get -d multipass proxy 2>&1 | {_MASK}; exit 0"),
           description="the snap's proxy.http / proxy.https (what launch-multipassd exports)"),
-    Probe("multipassd_environ", frozenset({"linux"}), "mpdiag.parse.proxy:parse_env_lines",
+    Probe("multipassd_environ", frozenset({"linux"}), parse_env_lines,
           ("sh", "-c", f'pid=$(pidof -s multipassd) || exec echo "{NO_DAEMON}"; '
                        f'tr "\\000" "\\n" < /proc/$pid/environ | grep -E "^[A-Za-z_]*_proxy=|^[A-Z_]*_PROXY=" '
                        f'| {_MASK}; exit 0'),
           privileged=True, description="the proxy variables of the running multipassd (/proc/<pid>/environ)"),
-    Probe("etc_environment", frozenset({"linux"}), "mpdiag.parse.proxy:parse_env_lines",
+    Probe("etc_environment", frozenset({"linux"}), parse_env_lines,
           ("sh", "-c", f"cat /etc/environment 2>/dev/null | {_MASK}; exit 0"),
           description="/etc/environment's proxy variables (which never reach the snap's daemon)"),
-    Probe("launchd_proxy", frozenset({"macos"}), "mpdiag.parse.proxy:parse_launchd_plist",
+    Probe("launchd_proxy", frozenset({"macos"}), parse_launchd_plist,
           ("cat", LAUNCHD_PLIST), description="multipassd's launchd plist (its EnvironmentVariables)"),
-    Probe("machine_proxy_env", frozenset({"windows"}), "mpdiag.parse.proxy:parse_env_lines",
+    Probe("machine_proxy_env", frozenset({"windows"}), parse_env_lines,
           ("powershell", "-NoProfile", "-NonInteractive", "-Command",
            # braces as PowerShell reads them: render_argv fills only `{param}` of the params given
            f"(Get-Item '{WINDOWS_ENV_KEY}').Property | Where-Object {{ $_ -match 'proxy' }} | "
            f"ForEach-Object {{ \"$_=$((Get-ItemProperty '{WINDOWS_ENV_KEY}').$_)\" }}"),
           description="the machine-level environment's proxy variables (what the Multipass service reads)"),
-    Probe("dhcp_capture", ALL_PLATFORMS, "mpdiag.parse.dhcp_pcap:parse_capture", _capture_command,
+    Probe("dhcp_capture", ALL_PLATFORMS, parse_capture, _capture_command,
           shows="tcpdump --immediate-mode -i <bridge> -n -U -s 1500 -c 64 -w <tmp> 'udp and (port 67 or port 68)'; "
                 "Windows: pktmon start --capture --comp nics --pkt-size 1500 --file-name <tmp>.etl --file-size 4 "
                 "(filters UDP 67, 68), pktmon stop, pktmon etl2pcap  (--launch only)",

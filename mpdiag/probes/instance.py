@@ -9,12 +9,19 @@ arping 2 s; shell_session 80 % of the probe timeout.
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from mpdiag.errors import ProbeError
-from mpdiag.instances import launch_argv, shell_session
+from mpdiag.instances import launch_argv, parse_shell_session, shell_session
 from mpdiag.probes import ALL_PLATFORMS, Probe, ProbeContext, ProbeSession, register
+from mpdiag.parse.dig import parse_dig
+from mpdiag.parse.iproute import parse_ip_addr, parse_ip_route
+from mpdiag.parse.iputils import parse_arping, parse_ping
+from mpdiag.parse.resolver import parse_getent_hosts, parse_resolv_conf
+from mpdiag.parse.text import decode
 
 
-def _i(name: str, parse: str, argv: tuple[str, ...], description: str, rcs=frozenset({0})) -> Probe:
+def _i(name: str, parse: Callable[[str], Any], argv: tuple[str, ...], description: str, rcs=frozenset({0})) -> Probe:
     return Probe(name, ALL_PLATFORMS, parse, argv, instance=True, data_rcs=rcs, description=description)
 
 
@@ -41,45 +48,45 @@ def _launch_budget(session: ProbeSession) -> float:
 
 
 INSTANCE_PROBES = (
-    _i("ip_addr", "mpdiag.parse.iproute:parse_ip_addr", ("ip", "-j", "-4", "addr"), "the instance's IPv4 addresses"),
-    _i("ip_route", "mpdiag.parse.iproute:parse_ip_route", ("ip", "-j", "route"), "the instance's routes"),
-    _i("ping_gateway", "mpdiag.parse.iputils:parse_ping", ("ping", "-n", "-c", "3", "-i", "0.3", "-W", "3", "{ip}"),
+    _i("ip_addr", parse_ip_addr, ("ip", "-j", "-4", "addr"), "the instance's IPv4 addresses"),
+    _i("ip_route", parse_ip_route, ("ip", "-j", "route"), "the instance's routes"),
+    _i("ping_gateway", parse_ping, ("ping", "-n", "-c", "3", "-i", "0.3", "-W", "3", "{ip}"),
        "ping the gateway", PING_RCS),
-    _i("ping_external", "mpdiag.parse.iputils:parse_ping",
+    _i("ping_external", parse_ping,
        ("ping", "-n", "-c", "15", "-i", "0.2", "-W", "1", "{ip}"),
        "ping an external IP (15 packets: loss is measured, not guessed)", PING_RCS),
-    _i("dig_gateway", "mpdiag.parse.dig:parse_dig", ("dig", "+time=2", "+tries=1", "@{server}", "{name}"),
+    _i("dig_gateway", parse_dig, ("dig", "+time=2", "+tries=1", "@{server}", "{name}"),
        "ask the gateway's DNS", DIG_RCS),
-    _i("dig_external", "mpdiag.parse.dig:parse_dig", ("dig", "+time=2", "+tries=1", "@{server}", "{name}"),
+    _i("dig_external", parse_dig, ("dig", "+time=2", "+tries=1", "@{server}", "{name}"),
        "ask an external DNS server", DIG_RCS),
-    _i("resolv_conf", "mpdiag.parse.resolver:parse_resolv_conf", ("cat", "/etc/resolv.conf"), "the resolver config"),
-    _i("resolve_name", "mpdiag.parse.resolver:parse_getent_hosts",
+    _i("resolv_conf", parse_resolv_conf, ("cat", "/etc/resolv.conf"), "the resolver config"),
+    _i("resolve_name", parse_getent_hosts,
        ("env", "RES_OPTIONS=timeout:2 attempts:2", "getent", "ahostsv4", "{name}"),
        "resolve through the instance's own resolver (glibc, A records)", GETENT_RCS),
     # Python probe: pexpect drives `multipass shell NAME` (exec `true` where no pty exists).
-    Probe("shell_session", ALL_PLATFORMS, "mpdiag.instances:parse_shell_session",
+    Probe("shell_session", ALL_PLATFORMS, parse_shell_session,
           call=shell_session,
           instance=True, shows="(python) pexpect: multipass shell NAME -> 'ubuntu@NAME:~$ ', exit",
           description="multipass shell reaches the prompt"),
     # Actions, only on an instance the suite launched (the ARP check's alias): through the probe
     # layer so they are recorded and replayed like everything else.
-    _i("alias_add", "mpdiag.parse.text:decode", ("sh", "-c", AS_ROOT, "sh", "ip", "addr", "add", "{cidr}",
+    _i("alias_add", decode, ("sh", "-c", AS_ROOT, "sh", "ip", "addr", "add", "{cidr}",
                                                   "dev", "{dev}"),
        "add an extra IPv4 (launched instances only)"),
-    _i("alias_del", "mpdiag.parse.text:decode", ("sh", "-c", AS_ROOT, "sh", "ip", "addr", "del", "{cidr}",
+    _i("alias_del", decode, ("sh", "-c", AS_ROOT, "sh", "ip", "addr", "del", "{cidr}",
                                                   "dev", "{dev}"),
        "remove the extra IPv4 again (launched instances only)", frozenset({0, 2})),
 )
 
 HOST_PROBES = (
-    Probe("multipass_launch", ALL_PLATFORMS, "mpdiag.parse.text:decode", _launch_command,
+    Probe("multipass_launch", ALL_PLATFORMS, decode, _launch_command,
           shows="multipass launch [IMAGE] --name mpdiag-XXXXXX --timeout T  (--launch only)",
           data_rcs=frozenset({0, 1, 2, 3, 5}), budget=_launch_budget,
           description="the ephemeral instance's launch (--launch: run once, at session start)"),
-    Probe("arping", frozenset({"linux", "macos"}), "mpdiag.parse.iputils:parse_arping",
+    Probe("arping", frozenset({"linux", "macos"}), parse_arping,
           ("arping", "-I", "{iface}", "-c", "2", "-w", "2", "{ip}"), privileged=True, data_rcs=ARPING_RCS,
           description="does an extra address of the instance answer ARP on the host's bridge"),
-    Probe("arping_assigned", frozenset({"linux", "macos"}), "mpdiag.parse.iputils:parse_arping",
+    Probe("arping_assigned", frozenset({"linux", "macos"}), parse_arping,
           ("arping", "-I", "{iface}", "-c", "2", "-w", "2", "{ip}"), privileged=True, data_rcs=ARPING_RCS,
           description="the same for the instance's assigned address (the control: arping works here)"),
 )

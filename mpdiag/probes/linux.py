@@ -25,6 +25,17 @@ from typing import Any
 
 from mpdiag.probes import Probe, ProbeContext, register
 from mpdiag.probes.common import parse_json
+from mpdiag.parse.firewalld import parse_active_zones, parse_default_zone, parse_zone_info
+from mpdiag.parse.iproute import parse_ip_addr, parse_ip_route
+from mpdiag.parse.iptables import parse_iptables_save
+from mpdiag.parse.snap import parse_snap_services
+from mpdiag.parse.sockets import parse_listening_sockets
+from mpdiag.parse.sysctl import parse_sysctl_int
+from mpdiag.parse.text import decode
+from mpdiag.parse.ufw import parse_ufw_status
+from mpdiag.parse.unavailable import Absent, stderr_says, tool_missing
+from mpdiag.runner import CommandResult
+from mpdiag.parse.multipass_net import parse_unit_state
 
 LINUX = frozenset({"linux"})
 DATA_ENV = "MPDIAG_MULTIPASS_DATA"
@@ -103,35 +114,48 @@ def _listening_sockets(ctx: ProbeContext) -> dict[str, Any]:
     return {"root": root, "sockets": out}
 
 
+def no_kernel_support(res: CommandResult) -> Absent | None:
+    """An iptables backend that cannot be read here (no kernel support): it holds no rules."""
+    s = res.error_text.lower()
+    if res.rc != 0 and ("table does not exist" in s or "can't initialize" in s or "not supported" in s
+                        or "protocol not supported" in s or "no such file or directory" in s and "/proc/net/" in s):
+        return Absent(f"{' '.join(res.argv)}: no kernel support ({res.error_text.splitlines()[0]})")
+    return None
+
+
+# journalctl's words when this host keeps no journal at all (containers, no systemd)
+NO_JOURNAL = ("No journal files were found", "Failed to add filter for units")
+
 register(
-    Probe("host_ip_addr", LINUX, "mpdiag.parse.iproute:parse_ip_addr", ("ip", "-j", "addr"),
+    Probe("host_ip_addr", LINUX, parse_ip_addr, ("ip", "-j", "addr"),
           description="the host's interfaces and addresses (the Multipass bridge mpqemubr*)"),
-    Probe("host_ip_route", LINUX, "mpdiag.parse.iproute:parse_ip_route", ("ip", "-j", "route"),
+    Probe("host_ip_route", LINUX, parse_ip_route, ("ip", "-j", "route"),
           description="the host's IPv4 routes"),
-    Probe("listening_sockets", LINUX, "mpdiag.parse.sockets:parse_listening_sockets", call=_listening_sockets,
+    Probe("listening_sockets", LINUX, parse_listening_sockets, call=_listening_sockets,
           shows="(python) psutil.net_connections(kind='inet'): LISTEN/UDP sockets, pid, name "
                 "(root to see other users' pids)",
           description="who listens on which address and port"),
-    Probe("iptables_nft", LINUX, "mpdiag.parse.iptables:parse_iptables_save", ("iptables-nft-save",),
-          privileged=True, description="the iptables rules of the nf_tables backend"),
-    Probe("iptables_legacy", LINUX, "mpdiag.parse.iptables:parse_iptables_save", ("iptables-legacy-save",),
-          privileged=True, description="the iptables rules of the legacy backend"),
-    Probe("iptables", LINUX, "mpdiag.parse.iptables:parse_iptables_save", ("iptables-save",),
+    Probe("iptables_nft", LINUX, parse_iptables_save, ("iptables-nft-save",),
+          privileged=True, readers=(tool_missing, no_kernel_support), description="the iptables rules of the nf_tables backend"),
+    Probe("iptables_legacy", LINUX, parse_iptables_save, ("iptables-legacy-save",),
+          privileged=True, readers=(tool_missing, no_kernel_support), description="the iptables rules of the legacy backend"),
+    Probe("iptables", LINUX, parse_iptables_save, ("iptables-save",),
           privileged=True, description="the iptables rules (default backend; fallback for iptables < 1.8)"),
-    Probe("ufw_status", LINUX, "mpdiag.parse.ufw:parse_ufw_status", ("ufw", "status", "verbose"),
-          privileged=True, description="ufw: active, defaults, rules"),
-    Probe("firewalld_zones", LINUX, "mpdiag.parse.firewalld:parse_active_zones",
+    Probe("ufw_status", LINUX, parse_ufw_status, ("ufw", "status", "verbose"),
+          privileged=True, readers=(tool_missing,), description="ufw: active, defaults, rules"),
+    Probe("firewalld_zones", LINUX, parse_active_zones,
           ("firewall-cmd", "--get-active-zones"), privileged=True, data_rcs=frozenset({0, 252}),
+          readers=(tool_missing,),
           description="firewalld: active zones and their interfaces (rc 252: not running)"),
-    Probe("firewalld_default_zone", LINUX, "mpdiag.parse.firewalld:parse_default_zone",
+    Probe("firewalld_default_zone", LINUX, parse_default_zone,
           ("firewall-cmd", "--get-default-zone"), privileged=True, data_rcs=frozenset({0, 252}),
           description="firewalld: the zone of interfaces no zone names"),
-    Probe("firewalld_zone", LINUX, "mpdiag.parse.firewalld:parse_zone_info",
+    Probe("firewalld_zone", LINUX, parse_zone_info,
           ("firewall-cmd", "--info-zone={zone}"), privileged=True, data_rcs=frozenset({0, 252}),
           description="firewalld: one zone's target, services and ports"),
-    Probe("sysctl_ip_forward", LINUX, "mpdiag.parse.sysctl:parse_sysctl_int",
+    Probe("sysctl_ip_forward", LINUX, parse_sysctl_int,
           ("sysctl", "-n", "net.ipv4.ip_forward"), description="net.ipv4.ip_forward"),
-    Probe("snap_multipass", LINUX, "mpdiag.parse.snap:parse_snap_services", ("snap", "services", "multipass"),
+    Probe("snap_multipass", LINUX, parse_snap_services, ("snap", "services", "multipass"),
           description="the multipass snap's services (multipassd)"),
     Probe("multipass_subnet", LINUX, parse_json, call=_subnet_file,
           shows=f"(python) read ${DATA_ENV}/network/multipass_subnet (default {SNAP_DATA})",
@@ -140,7 +164,7 @@ register(
           shows=f"(python) read ${DATA_ENV}/network/dnsmasq.leases (default {SNAP_DATA})",
           description="the leases Multipass's dnsmasq handed out (instance MAC -> IPv4)"),
     # bridged networking on Linux QEMU (1.15+) creates its bridge through NetworkManager (D-Bus)
-    Probe("networkmanager_active", LINUX, "mpdiag.parse.multipass_net:parse_unit_state",
+    Probe("networkmanager_active", LINUX, parse_unit_state,
           ("systemctl", "is-active", "NetworkManager"), data_rcs=frozenset({0, 3, 4}),
           description="is NetworkManager running (rc 3: inactive, 4: no such unit)"),
 )
@@ -150,6 +174,7 @@ register(
 MULTIPASSD_JOURNAL = ("journalctl", "--unit", "snap.multipass*", "--no-pager", "-n", "2000", "-o", "short-iso")
 
 register(
-    Probe("multipassd_journal", LINUX, "mpdiag.parse.text:decode", MULTIPASSD_JOURNAL, privileged=True,
+    Probe("multipassd_journal", LINUX, decode, MULTIPASSD_JOURNAL, privileged=True,
+          readers=(tool_missing, stderr_says(Absent, *NO_JOURNAL)),
           description="the end of multipassd's journal (known failure signatures)"),
 )

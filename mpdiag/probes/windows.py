@@ -4,32 +4,37 @@ Every PowerShell probe runs as one argv: `powershell -NoProfile -NonInteractive
 -Command "<cmdlet> | ConvertTo-Json [-Depth N]"` (no shell string is built from
 anything a probe printed). When the cmdlet fails, PowerShell writes an error record
 to stderr and exits 1, so the probe layer reports an error (the check's outcome is
-*error*, with the record's text). Checks that can tell "not applicable" or "not
-there" from a broken tool - SecurityCenter2's `Invalid namespace` on Windows Server
-(skip), `Get-NetIPAddress`/`Get-Service` finding nothing (the problem itself: fail) -
-first look at the raw result with :func:`powershell_error`, then read the probe as
-usual. That keeps the parsers pure (text in, data or ParseError out) and every other
-failure an error.
+*error*, with the record's text), except where the record means "not there" for that
+probe: its readers (:func:`powershell_record`) then give a typed value
+(mpdiag.parse.unavailable: SecurityCenter2's `Invalid namespace` on Windows Server, no
+SharedAccess service, no Default Switch address, no Multipass event source are
+:class:`Absent`), so no check looks at the raw result. The parsers stay pure (text in,
+data or ParseError out).
 
 Deviations from design.md's table, on purpose:
 - `default_switch_ip` finds the adapter through the switch's fixed Id, not the
   literal alias `vEthernet (Default Switch)`: the switch name (and so the adapter's
   alias) is localized (`vEthernet (Standardswitch)` on a German Windows).
 - `hosts_ics` runs `cmd /d /c if exist <file> (type <file>) else (exit /b 3)`:
-  byte for byte like `type`, and a missing file is exit code 3 (no entries), told
+  byte for byte like `type`, and a missing file is exit code 3 (:class:`Absent`), told
   apart from an unreadable one (exit 1: error).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from mpdiag.errors import NeedsPrivilege, ParseError
 from mpdiag.facts.windows import DEFAULT_SWITCH_ID
 from mpdiag.parse.bcdedit import is_access_denied, parse_bcdedit
 from mpdiag.parse.powershell import PowerShellError, parse_json_objects, prop, ps_bool
+from mpdiag.parse.unavailable import Absent, Denied, Reader, exit_code
 from mpdiag.probes import Probe, register
 from mpdiag.runner import CommandResult
+from mpdiag.facts.logs import parse_events
+from mpdiag.parse.hosts_ics import parse_hosts_ics
+from mpdiag.parse.netsh import parse_excluded_port_ranges, parse_portproxy
+from mpdiag.parse.powershell import parse_json_objects
 
 WINDOWS = frozenset({"windows"})
 HOSTS_ICS = r"C:\Windows\System32\drivers\etc\hosts.ics"
@@ -44,7 +49,7 @@ _DEFAULT_SWITCH_IP = (
 )
 
 
-def _ps(name: str, script: str, parse: Any = "mpdiag.parse.powershell:parse_json_objects", **kw) -> Probe:
+def _ps(name: str, script: str, parse: Any = parse_json_objects, **kw) -> Probe:
     return Probe(name, WINDOWS, parse, (*POWERSHELL, script), **kw)
 
 
@@ -99,14 +104,34 @@ def powershell_error(res: CommandResult) -> PowerShellError | None:
     return None
 
 
-def bcdedit_denied(res: CommandResult) -> bool:
+def powershell_record(kind: type, matches: Callable[[PowerShellError], bool], value: Any = None) -> Reader:
+    """A reader: an error record that `matches` makes the probe's value `kind(message)`
+    (or `value` itself, when the record means "no data, and that is the data")."""
+    def read(res: CommandResult) -> Any:
+        err = powershell_error(res)
+        if err is None or not matches(err):
+            return None
+        return value if value is not None else kind(err.message)
+
+    return read
+
+
+def bcdedit_denied(res: CommandResult) -> Denied | None:
     """bcdedit refused to open the boot store (not elevated), on stdout or stderr."""
-    return res.rc != 0 and is_access_denied(f"{res.text}\n{res.error_text}")
+    if res.rc != 0 and is_access_denied(f"{res.text}\n{res.error_text}"):
+        return Denied("bcdedit needs an elevated prompt (run the terminal as Administrator to see it)")
+    return None
 
 
-def hosts_ics_absent(res: CommandResult) -> bool:
-    """The hosts_ics probe found no file (Windows creates it on the first ICS lease)."""
-    return res.rc == HOSTS_ICS_ABSENT_RC
+def _no_event_source(err: PowerShellError) -> bool:
+    return "NoMatchingProvidersFound" in err.error_id or "event provider" in err.message.lower()
+
+
+def _no_events(err: PowerShellError) -> bool:
+    return "NoMatchingEventsFound" in err.error_id or "no events were found" in err.message.lower()
+
+
+_NOT_FOUND = powershell_record(Absent, lambda e: e.is_not_found)
 
 
 register(
@@ -114,29 +139,31 @@ register(
         description="Hyper-V switches (the Default Switch is found by its Id)"),
     _ps("hns_networks", "Get-HNSNetwork | ConvertTo-Json -Depth 4",
         description="HNS networks, their subnets and gateways"),
-    _ps("default_switch_ip", _DEFAULT_SWITCH_IP,
+    _ps("default_switch_ip", _DEFAULT_SWITCH_IP, readers=(_NOT_FOUND,),
         description="IPv4 of the Default Switch's vEthernet adapter (found by the switch Id)"),
     _ps("ipv4_addresses", "Get-NetIPAddress -AddressFamily IPv4 | Select-Object InterfaceAlias,IPAddress,"
         "PrefixLength | ConvertTo-Json",
         description="every adapter's IPv4 and prefix (zone subnets must not overlap them)"),
-    _ps("ics_service", "Get-Service SharedAccess | ConvertTo-Json",
+    _ps("ics_service", "Get-Service SharedAccess | ConvertTo-Json", readers=(_NOT_FOUND,),
         description="the Internet Connection Sharing service"),
     _ps("antivirus",
         "Get-CimInstance -Namespace root/SecurityCenter2 -ClassName AntiVirusProduct | ConvertTo-Json",
+        readers=(powershell_record(Absent, lambda e: e.is_invalid_namespace),),
         description="anti-virus products registered with the Security Center"),
     _ps("hypervisor_present",
         "Get-CimInstance Win32_ComputerSystem | Select-Object HypervisorPresent | ConvertTo-Json",
         parse=parse_hypervisor_present, description="is the hypervisor running"),
-    Probe("hosts_ics", WINDOWS, "mpdiag.parse.hosts_ics:parse_hosts_ics",
+    Probe("hosts_ics", WINDOWS, parse_hosts_ics,
           ("cmd", "/d", "/c", f"if exist {HOSTS_ICS} (type {HOSTS_ICS}) else (exit /b {HOSTS_ICS_ABSENT_RC})"),
-          data_rcs=frozenset({0, HOSTS_ICS_ABSENT_RC}),
+          readers=(exit_code(HOSTS_ICS_ABSENT_RC, Absent, "hosts.ics does not exist"),),
           description="ICS's name -> address file (exit 3: absent)"),
-    Probe("excluded_ports", WINDOWS, "mpdiag.parse.netsh:parse_excluded_port_ranges",
+    Probe("excluded_ports", WINDOWS, parse_excluded_port_ranges,
           ("netsh", "interface", "ipv4", "show", "excludedportrange", "protocol=tcp"),
           description="TCP port ranges reserved by Hyper-V/WinNAT"),
-    Probe("portproxy", WINDOWS, "mpdiag.parse.netsh:parse_portproxy",
+    Probe("portproxy", WINDOWS, parse_portproxy,
           ("netsh", "interface", "portproxy", "show", "all"), description="port proxy rules"),
     Probe("bcdedit", WINDOWS, parse_bcdedit_probe, ("bcdedit", "/enum", "{current}"), privileged=True,
+          readers=(bcdedit_denied,),
           description="boot entry: hypervisorlaunchtype (needs Administrator)"),
 )
 
@@ -147,6 +174,7 @@ MULTIPASS_EVENTS = ("Get-WinEvent -ProviderName Multipass -MaxEvents 500 | "
                     "Select-Object TimeCreated,LevelDisplayName,Message | ConvertTo-Json")
 
 register(
-    _ps("multipass_events", MULTIPASS_EVENTS, parse="mpdiag.facts.logs:parse_events",
+    _ps("multipass_events", MULTIPASS_EVENTS, parse=parse_events,
+        readers=(powershell_record(Absent, _no_event_source), powershell_record(list, _no_events, value=[])),
         description="multipassd's newest events in the Application log (known failure signatures)"),
 )

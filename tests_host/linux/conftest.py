@@ -11,15 +11,7 @@ import pytest
 from mpdiag import host
 from mpdiag.facts.linux import Bridge
 from mpdiag.host._linux import NOT_INSTALLED, multipass_installed as _installed  # noqa: F401 - NOT_INSTALLED for the checks
-
-
-def tool_missing(res) -> bool:
-    """The probe's tool is not installed: rc 127 run directly; through `sudo -n`, sudo's own
-    `sudo: TOOL: command not found` (rc 1). A missing sudo is not a missing tool."""
-    err = res.error_text.lower()
-    if res.argv and res.argv[0] == "sudo":
-        return res.rc != 0 and "command not found" in err and not err.startswith("sudo: command not found")
-    return res.rc == 127
+from mpdiag.parse.unavailable import Absent, ToolMissing
 
 
 def multipass_installed(check) -> bool:
@@ -52,23 +44,18 @@ def rulesets(check):
 
     iptables-nft-save and iptables-legacy-save are both read (netfilter runs both);
     a missing tool means that backend is not installed; a backend that cannot be
-    read (no kernel support) has no rules. Without either variant, iptables-save."""
+    read (no kernel support: Absent) has no rules. Without either variant, iptables-save."""
     out = []
     present = False
     for name, backend in (("iptables_nft", "nf_tables"), ("iptables_legacy", "legacy")):
-        res = check.result(name)
-        if tool_missing(res):
+        ruleset = check.probe(name)
+        if isinstance(ruleset, ToolMissing):
             continue
         present = True
-        if res.rc != 0 and not res.sudo_refused and _no_kernel_support(res.error_text):
+        if isinstance(ruleset, Absent):
             continue
-        out.append((backend, check.probe(name)))
+        out.append((backend, ruleset))
     if not present:
         out.append(("iptables", check.probe("iptables")))
     return [(b, rs) for b, rs in out if not rs.empty] or out[:1]
 
-
-def _no_kernel_support(stderr: str) -> bool:
-    s = stderr.lower()
-    return ("table does not exist" in s or "can't initialize" in s or "not supported" in s
-            or "protocol not supported" in s or "no such file or directory" in s and "/proc/net/" in s)

@@ -4,7 +4,7 @@ lets their DHCP and DNS reach dnsmasq, ufw/firewalld do not drop them."""
 import pytest
 
 from mpdiag.facts.linux import dhcp_packets, forward_packets, multipass_rules, walk
-from tests_host.linux.conftest import tool_missing
+from mpdiag.parse.unavailable import ToolMissing
 
 
 def _uncertain(verdicts) -> str:
@@ -31,16 +31,15 @@ def test_forward_accepts_bridge(check, addressed_bridges, rulesets):
 
 
 def _ufw(check):
-    if tool_missing(check.result("ufw_status")):
-        return None          # ufw is not installed
-    return check.probe("ufw_status")
+    status = check.probe("ufw_status")
+    return None if isinstance(status, ToolMissing) else status  # None: ufw is not installed
 
 
 def _firewalld_zone(check, bridge):
     """(zone name, Zone) of the bridge under a running firewalld; None when not installed/running."""
-    if tool_missing(check.result("firewalld_zones")):
-        return None
     zones = check.probe("firewalld_zones")
+    if isinstance(zones, ToolMissing):
+        return None          # firewalld is not installed
     if zones is None:
         return None          # FirewallD is not running
     name = next((z for z, info in zones.items() if bridge in info.interfaces), None)

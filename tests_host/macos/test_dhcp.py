@@ -4,6 +4,7 @@ else does, and the leases file Multipass up to 1.14.0 reads exists."""
 import pytest
 
 from mpdiag.facts import macos as facts
+from mpdiag.parse.unavailable import Absent
 
 
 def _holders(check, mac):
@@ -39,11 +40,9 @@ def test_leases_file_present(check, mac):
     instances = mac.instances()
     if not instances:
         check.skip("no instance exists: bootpd writes /var/db/dhcpd_leases when it hands out the first lease")
-    res = check.result("dhcpd_leases")
-    if res.rc == 0 and not res.timed_out:
+    leases = check.probe("dhcpd_leases")  # why it could not be read, if not absent: error
+    if not isinstance(leases, Absent):
         return
-    if res.timed_out or "No such file" not in res.error_text:
-        check.probe("dhcpd_leases")  # reports why it could not be read (error)
     version = mac.version()
     shown = version.daemon or version.client
     if version.number is not None and version.number >= (1, 14, 1):

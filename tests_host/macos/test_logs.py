@@ -4,6 +4,7 @@ known failure signatures (mpdiag/facts/logs.py says which, and their problem cla
 import pytest
 
 from mpdiag.facts import logs
+from mpdiag.parse.unavailable import Absent, Denied
 
 LOG = "/Library/Logs/Multipass/multipassd.log"
 READ_LOG = f"sudo tail -n 200 {LOG}"
@@ -11,14 +12,11 @@ READ_LOG = f"sudo tail -n 200 {LOG}"
 
 @pytest.mark.check("macos.logs.known_errors")
 def test_log_has_no_known_failure(check):
-    res = check.result("multipassd_log")
-    if res.rc != 0 and not res.timed_out and not res.sudo_refused:
-        err = res.error_text
-        if "No such file" in err:
-            check.skip(f"{LOG} does not exist (Multipass not installed, or multipassd never logged)")
-        if "Permission denied" in err or "Operation not permitted" in err:
-            check.skip(f"{LOG} cannot be read: {err}")
     text = check.probe("multipassd_log")  # sudo asking for a password: skipped; other failures: error
+    if isinstance(text, Absent):
+        check.skip(f"{LOG} does not exist (Multipass not installed, or multipassd never logged)")
+    if isinstance(text, Denied):
+        check.skip(f"{LOG} cannot be read: {text.why}")
     lines = logs.log_lines(text)
     if not lines:
         check.skip(f"{LOG} is empty: no log to read")

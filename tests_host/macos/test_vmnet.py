@@ -7,6 +7,7 @@ import pytest
 
 from mpdiag.facts import macos as facts
 from mpdiag.parse.dhcpd_leases import newest_lease
+from mpdiag.parse.unavailable import Absent
 
 RANGE_192_168 = ipaddress.IPv4Network("192.168.0.0/16")
 VMNET_LOG_SIGNATURES = ("could not create vmnet interface", "cannot create vmnet interface")
@@ -37,10 +38,9 @@ def test_shared_net_address_in_192_168(check, mac):
 @pytest.mark.check("macos.vmnet.leases_match_subnet")
 def test_newest_lease_in_subnet(check, mac):
     mac.require_vmnet()
-    res = check.result("dhcpd_leases")
-    if res.rc != 0 and not res.timed_out and "No such file" in res.error_text:
-        check.skip("/var/db/dhcpd_leases does not exist: no lease to compare")
     leases = check.probe("dhcpd_leases")
+    if isinstance(leases, Absent):
+        check.skip("/var/db/dhcpd_leases does not exist: no lease to compare")
     newest = newest_lease(leases)
     if newest is None:
         check.skip("/var/db/dhcpd_leases holds no lease yet")

@@ -2,15 +2,14 @@
 
 import pytest
 
-from mpdiag.probes.windows import bcdedit_denied
+from mpdiag.parse.unavailable import Denied
 
 
 def _launch_type(check):
     """bcdedit's hypervisorlaunchtype, or None with why it is unknown (never skips the check)."""
-    raw = check.known(lambda session: session.result("bcdedit"))
-    if raw is not None and bcdedit_denied(raw):
-        return None, "bcdedit needs an elevated prompt (run the terminal as Administrator to see it)"
     entry, why = check.attempt("bcdedit")
+    if isinstance(entry, Denied):
+        return None, entry.why
     if entry is None:
         return None, why
     return entry.get("hypervisorlaunchtype"), None

@@ -4,16 +4,16 @@ Symantec, ESET, Kaspersky, Malwarebytes): warned, never failed."""
 import pytest
 
 from mpdiag.facts.windows import non_defender_antivirus
-from mpdiag.probes.windows import powershell_error
+from mpdiag.parse.unavailable import Absent
 
 
 @pytest.mark.check("windows.interference.antivirus")
 def test_no_third_party_antivirus(check):
-    err = powershell_error(check.result("antivirus"))
-    if err is not None and err.is_invalid_namespace:
+    products = check.probe("antivirus")
+    if isinstance(products, Absent):
         check.skip("root/SecurityCenter2 does not exist on this Windows (Windows Server has no Security "
                    "Center): installed anti-virus cannot be listed")
-    products = non_defender_antivirus(check.probe("antivirus"))
+    products = non_defender_antivirus(products)
     if products:
         check.warn(f"anti-virus other than Microsoft Defender is registered: {', '.join(products)}",
                    products=", ".join(products))

@@ -19,7 +19,7 @@ def test_no_stale_portproxy_rules(check, hyperv, instances, switch_address):
     names = {i.name.lower() for i in instances}
     known = {ip for i in instances for ip in i.ipv4}
     hosts, _ = check.attempt("hosts_ics")  # hosts.ics only widens what counts as an instance's address
-    if hosts is not None:  # a Stopped instance shows no IPv4; its hosts.ics entry still names it
+    if hosts:  # (absent: falsy) a Stopped instance shows no IPv4; its hosts.ics entry still names it
         known |= {e.ip for e in hosts.entries if e.instance in names}
     stale = []
     for rule in rules:

@@ -10,7 +10,7 @@ import pytest
 from mpdiag.facts.windows import (DEFAULT_SWITCH_ID, DEFAULT_SWITCH_NAME, adapter_ipv4, default_switch_claimants,
                                   find_default_switch, hns_subnets)
 from mpdiag.parse.powershell import prop
-from mpdiag.probes.windows import powershell_error
+from mpdiag.parse.unavailable import Absent
 
 
 def _switch_name(check, hns=None) -> str:
@@ -36,11 +36,11 @@ def test_default_switch_exists(check, hyperv, switch_address):
                    switch_name=DEFAULT_SWITCH_NAME)
     name = prop(switch, "Name")
     if switch_address is None:
-        err = powershell_error(check.result("default_switch_ip"))
-        if err is not None:
-            shown = f"none: {err.message}"
+        addresses = check.probe("default_switch_ip")
+        if isinstance(addresses, Absent):
+            shown = f"none: {addresses.why}"
         else:
-            shown = ", ".join(str(a) for a in adapter_ipv4(check.probe("default_switch_ip"))) or "none"
+            shown = ", ".join(str(a) for a in adapter_ipv4(addresses)) or "none"
         check.fail(f"the switch {name!r} exists but its adapter vEthernet ({name}) has no usable IPv4 address "
                    f"(found: {shown}); ICS did not configure it", switch_name=name)
 
