@@ -4,6 +4,7 @@ pytest_plugins = [
     "fixtures.options",
     "fixtures.session",
     "fixtures.hosts",
+    "fixtures.ssh_hosts",
     "fixtures.checks",
     "fixtures.applicable",
     "fixtures.records",

@@ -90,8 +90,11 @@ class Sshd:
     def stop(self) -> None:
         """SIGTERM (then SIGKILL) the sshd by its PID; sessions die with their listener's children."""
         if self.proc is not None:
+            sessions = children(self.proc.pid)  # one sshd per connection, forked by the listener
             kill_pid(self.proc.pid)
             self.proc.wait(timeout=5)
+            for pid in sessions:
+                kill_pid(pid)
             self.proc = None
         if self.made_privsep:
             try:
@@ -99,6 +102,19 @@ class Sshd:
             except OSError:
                 pass  # another sshd of ours still uses it: the last stop removes it
             self.made_privsep = False
+
+
+def children(pid: int) -> list[int]:
+    """The PIDs whose parent is `pid` (/proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid):
+            out.append(int(stat.parent.name))
+    return out
 
 
 def client_config(path: Path, key: Path, known_hosts: Sequence[str], connect_timeout: int = 3) -> Path:

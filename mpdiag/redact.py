@@ -198,8 +198,8 @@ class Redactor:
             self._add("user", name.strip(), self.users)
 
     def add_host(self, name: str | None) -> None:
-        if not name or name.startswith("<"):
-            return
+        if not name or name.startswith("<") or _IPV4.fullmatch(name.rsplit(":", 1)[0]):
+            return  # an address (`root@192.0.2.2:22` in ssh's words) names no machine: no `192` host
         names = {name, name.split(".", 1)[0]}
         if name.lower().endswith(".local"):
             names.add(name[: -len(".local")])

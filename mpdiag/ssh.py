@@ -214,7 +214,7 @@ class SshSource:
                 return
             self._control = tempfile.mkdtemp(prefix="mpdiag-ssh-")
             path = os.path.join(self._control, "%C")
-            start = ["-o", "ControlMaster=yes", "-o", f"ControlPath={path}", "-o", "ControlPersist=300", "-N", "-f"]
+            start = ["-o", "ControlMaster=yes", "-o", f"ControlPath={path}", "-o", "ControlPersist=30", "-N", "-f"]
             try:
                 done = subprocess.run(ssh_argv(self.target, "", self.connect_timeout, (*start, *self.options))[:-1],
                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
