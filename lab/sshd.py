@@ -47,14 +47,15 @@ class Sshd:
         return self.dir / "host_ed25519"
 
     def config(self, authorized: str) -> Path:
-        """sshd_config: key login as root only, the lab's environment for every session."""
+        """sshd_config: key login as root only (any other user: `Permission denied`), the lab's
+        environment for every session."""
         for k, v in self.env.items():
             if any(c in v for c in ' "\n') or not k.isidentifier():
                 raise LabError(f"sshd SetEnv {k}={v!r}: no spaces or quotes")
         (self.dir / "authorized_keys").write_text(authorized + "\n")
         lines = [f"ListenAddress {self.address}", f"Port {self.port}", f"HostKey {self.host_key}",
                  f"AuthorizedKeysFile {self.dir / 'authorized_keys'}", "PidFile none", "UsePAM no",
-                 "PermitRootLogin prohibit-password", "PasswordAuthentication no",
+                 "PermitRootLogin prohibit-password", "AllowUsers root", "PasswordAuthentication no",
                  "KbdInteractiveAuthentication no", "StrictModes no", "PrintMotd no", "PrintLastLog no",
                  "X11Forwarding no", "AllowTcpForwarding no", "MaxStartups 64:30:128", "LogLevel ERROR",
                  "SetEnv " + " ".join(f"{k}={v}" for k, v in self.env.items())]

@@ -5,9 +5,9 @@ Each host is a whole lab of its own (MPLAB_NS_PREFIX sh1 / sh2: `sh1-host` is a 
 QEMU host with its bridge, dnsmasq, firewall and the Multipass stand-in), with a veth from
 the controller namespace `shctl` into its host namespace. Keys (client and host) are made
 here, each sshd runs from a temp sshd_config on its lab address and is stopped by PID;
-nothing is configured in the root namespace. A third target, a closed port, is the
-unreachable host's one error row. `python -m mpdiag.fleet` over the run's reports shows
-the three side by side.
+nothing is configured in the root namespace. Two more targets, a closed port (refused) and
+a user sshd does not allow (authentication fails), are one error row each, in ssh's words.
+`python -m mpdiag.fleet` over the run's reports shows the four side by side.
 """
 
 from __future__ import annotations
@@ -116,9 +116,10 @@ def test_each_host_gets_its_own_verdict_over_real_sshd(fleet):
     work, config, servers = fleet
     labels = [f"root@{_address(i)[0]}" for i in range(len(HOSTS))]
     dead = f"root@{_address(0)[0]}:2"  # the first host's address, a closed port: refused
+    denied = f"nobody@{_address(1)[0]}"  # sshd allows root only: authentication fails
     reports = work / "reports"
     argv = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "-m", "linux and host", "-n", "2",
-            "--hosts", ",".join(f"ssh://{x}" for x in [*labels, dead]), "--ssh-config", str(config),
+            "--hosts", ",".join(f"ssh://{x}" for x in [*labels, dead, denied]), "--ssh-config", str(config),
             f"--reports={reports}"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     proc = subprocess.run(["ip", "netns", "exec", CTL, *argv], cwd=ROOT, capture_output=True, text=True, env=env,
@@ -140,13 +141,15 @@ def test_each_host_gets_its_own_verdict_over_real_sshd(fleet):
         workers = set(re.findall(rf"\[(gw\d+)\] .*\[{re.escape(label)}\]", out))
         assert len(workers) == 1, (label, workers)  # one worker per host: each host probed once
     assert len({w for label in labels for w in re.findall(rf"\[(gw\d+)\] .*\[{re.escape(label)}\]", out)}) == 2
-    unreachable = json.loads((reports / dead.replace(":", "_") / "diagnosis.json").read_text())
-    assert [(c["id"], c["outcome"]) for c in unreachable["checks"]] == [("host.ssh.reachable", "error")]
-    assert "Connection refused" in unreachable["checks"][0]["message"]
+    for label, words in ((dead, "Connection refused"), (denied, "Permission denied (publickey")):
+        unreachable = json.loads((reports / label.replace(":", "_") / "diagnosis.json").read_text())
+        assert [(c["id"], c["outcome"]) for c in unreachable["checks"]] == [("host.ssh.reachable", "error")]
+        assert words in unreachable["checks"][0]["message"], unreachable["checks"][0]["message"]
+        assert f"ERROR fixtures/ssh_hosts.py::ssh[{label}]" in out
     hosts_in_allure = set()
     for f in (reports / "allure-results").glob("*-result.json"):
         hosts_in_allure |= {lab["value"] for lab in json.loads(f.read_text())["labels"] if lab["name"] == "host"}
-    assert hosts_in_allure == {*labels, dead}
+    assert hosts_in_allure == {*labels, dead, denied}
     junit = (reports / "junit.xml").read_text()
     assert all(f"[{label}]" in junit for label in labels)
     # every ssh of the run is gone: the masters closed, the sshd sessions ended
@@ -156,7 +159,7 @@ def test_each_host_gets_its_own_verdict_over_real_sshd(fleet):
                              cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert summary.returncode == 0, summary.stderr
     doc = json.loads((work / "fleet" / "fleet.json").read_text())
-    assert sorted(h["host"] for h in doc["hosts"]) == sorted([*labels, dead])
+    assert sorted(h["host"] for h in doc["hosts"]) == sorted([*labels, dead, denied])
     assert set(doc["failing"]) >= {i for _, failing in HOSTS.values() for i in failing}, doc["failing"]
     html = (work / "fleet" / "fleet.html").read_text()
     assert all(label in html for label in labels)
