@@ -10,6 +10,7 @@ probe's own parser and every check read it unchanged:
     dns_gateway       linux, macos: dig +time=2 +tries=1 @SERVER NAME A   windows: Resolve-DnsName
     listening_sockets linux: id -u; ss -H -tulpn; the cmdline of the owners of ports 53 and 67
     multipass_subnet  linux: $MPDIAG_MULTIPASS_DATA (else the snap's)/network/multipass_subnet
+    dnsmasq_leases    linux: the same directory's dnsmasq.leases
     shell_proxy_env   linux, macos: env     windows: the env: drive
     shell_session     every platform: multipass exec NAME -- true (no pty over BatchMode ssh)
 
@@ -218,17 +219,22 @@ def sockets_from_ss(res: CommandResult, ctx: Any = None) -> dict[str, Any]:
     return {"root": root, "sockets": out}
 
 
-# ---- multipass_subnet -------------------------------------------------------------------------
-LINUX_SUBNET = ('p="${MPDIAG_MULTIPASS_DATA:-' + SNAP_DATA + '}/network/multipass_subnet"; printf "%s\\n" "$p"; '
-                'if [ ! -e "$p" ]; then echo missing; elif [ ! -r "$p" ]; then echo denied; '
-                'else echo ok; cat "$p"; fi')
+# ---- multipass_subnet, dnsmasq_leases: files of Multipass's network data dir ----------------------
+def data_file_script(name: str) -> str:
+    """sh printing the path, then ok/missing/denied, then the content of network/<name>."""
+    return ('p="${MPDIAG_MULTIPASS_DATA:-' + SNAP_DATA + '}/network/' + name + '"; printf "%s\\n" "$p"; '
+            'if [ ! -e "$p" ]; then echo missing; elif [ ! -r "$p" ]; then echo denied; '
+            'else echo ok; cat "$p"; fi')
 
 
-def subnet_from_sh(res: CommandResult, ctx: Any = None) -> dict[str, Any]:
+LINUX_SUBNET = data_file_script("multipass_subnet")
+
+
+def data_file_from_sh(res: CommandResult, ctx: Any = None) -> dict[str, Any]:
     path, _, rest = res.text.partition("\n")
     status, _, content = rest.partition("\n")
     if not path or status not in ("ok", "missing", "denied"):
-        raise ParseError("multipass_subnet: expected the path, then ok/missing/denied", res.text[:200])
+        raise ParseError("data file: expected the path, then ok/missing/denied", res.text[:200])
     if status == "missing":
         return {"path": path, "content": None, "error": "missing"}
     if status == "denied":
@@ -286,7 +292,9 @@ FORMS: dict[str, dict[str, CommandForm]] = {
         "windows": CommandForm(resolve_dns_argv, dns_from_resolve),
     },
     "listening_sockets": {"linux": CommandForm(_fixed(("sh", "-c", LINUX_SOCKETS)), sockets_from_ss)},
-    "multipass_subnet": {"linux": CommandForm(_fixed(("sh", "-c", LINUX_SUBNET)), subnet_from_sh)},
+    "multipass_subnet": {"linux": CommandForm(_fixed(("sh", "-c", LINUX_SUBNET)), data_file_from_sh)},
+    "dnsmasq_leases": {"linux": CommandForm(_fixed(("sh", "-c", data_file_script("dnsmasq.leases"))),
+                                            data_file_from_sh)},
     "shell_proxy_env": {
         "linux": CommandForm(_fixed(("env",)), proxy_env_from_lines),
         "macos": CommandForm(_fixed(("env",)), proxy_env_from_lines),

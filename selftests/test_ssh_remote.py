@@ -122,12 +122,12 @@ def test_dns_gateway_from_resolve_dnsname():
 
 
 def test_subnet_file_and_proxy_env_and_shell_session():
-    assert remote.subnet_from_sh(_res("/d/network/multipass_subnet\nok\n10.97.23\n")) == \
+    assert remote.data_file_from_sh(_res("/d/network/multipass_subnet\nok\n10.97.23\n")) == \
         {"path": "/d/network/multipass_subnet", "content": "10.97.23\n", "error": None}
-    assert remote.subnet_from_sh(_res("/d/network/multipass_subnet\nmissing\n"))["error"] == "missing"
-    assert "permission" in remote.subnet_from_sh(_res("/p\ndenied\n"))["error"]
+    assert remote.data_file_from_sh(_res("/d/network/multipass_subnet\nmissing\n"))["error"] == "missing"
+    assert "permission" in remote.data_file_from_sh(_res("/p\ndenied\n"))["error"]
     with pytest.raises(ParseError):
-        remote.subnet_from_sh(_res("garbage"))
+        remote.data_file_from_sh(_res("garbage"))
     env = remote.proxy_env_from_lines(_res("HOME=/root\nhttps_proxy=http://u:secret@proxy:3128\nPATH=/bin\n"))
     assert set(env) == {"https_proxy"} and "secret" not in env["https_proxy"]
     assert remote.session_from_exec(_res("", rc=0), None)["reached_prompt"] is True
@@ -142,7 +142,7 @@ def test_the_linux_scripts_run_here_as_written():
     assert any(p["name"] for p in remote.processes_linux(_res(procs.stdout)))
     subnet = subprocess.run(["sh", "-c", remote.LINUX_SUBNET], capture_output=True, text=True, timeout=10,
                             env={"MPDIAG_MULTIPASS_DATA": "/nonexistent-mpdiag", "PATH": "/usr/bin:/bin"})
-    assert remote.subnet_from_sh(_res(subnet.stdout)) == \
+    assert remote.data_file_from_sh(_res(subnet.stdout)) == \
         {"path": "/nonexistent-mpdiag/network/multipass_subnet", "content": None, "error": "missing"}
 
 
