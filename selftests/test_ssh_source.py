@@ -78,3 +78,29 @@ def test_ssh_failures_are_told_from_the_remote_commands_exit_255():
         assert ssh_failure(_res(255, b"", words.encode() + b"\n")) == words
     assert ssh_failure(_res(255, b"", b"exec failed: instance primary is not running\n")) is None
     assert ssh_failure(_res(1, b"", b"ssh: connect to host x port 22: Connection refused")) is None
+
+
+@pytest.mark.skipif(shutil.which("ssh") is None, reason="no OpenSSH client")
+def test_a_host_that_fails_mid_run_is_not_asked_again(monkeypatch):
+    """ssh's own failure on a probe: a ProbeError in ssh's words, kept; later probes (a
+    Python-call probe's command form too) fail with it at once, no ssh started again."""
+    from mpdiag import runner
+    from mpdiag.probes import ProbeSession
+    from mpdiag.ssh import RemoteHost, SshSource
+
+    source = SshSource(SshTarget("nobody", "127.0.0.1", 1), RemoteHost("linux"), connect_timeout=3)
+    session = ProbeSession(source, "linux", 5)
+    try:
+        with pytest.raises(ProbeError, match="Connection refused"):
+            session.get("host_ip_addr")
+        assert source.failure and "nobody@127.0.0.1:1 is unreachable over ssh" in source.failure
+        assert source.master_pid is None  # the master could not start either
+
+        def not_again(*args, **kwargs):
+            raise AssertionError(f"ssh started again: {args[0]}")
+
+        monkeypatch.setattr(runner, "run", not_again)
+        with pytest.raises(ProbeError, match="Connection refused"):
+            session.get("processes")
+    finally:
+        source.close()
