@@ -39,6 +39,8 @@ DEFAULT_OUTPUT_CAP = 4 * 1024 * 1024  # bytes kept of each of stdout and stderr
 MARK = "MPDIAG_RUN_MARK"  # environment variable that finds a run's escaped processes
 PIPE_GRACE = 1.0  # seconds the pipes get to close once their writers were killed
 _CHUNK = 1 << 16
+_RUNNING: dict[int, tuple[subprocess.Popen, str]] = {}  # pid -> (process, mark): what run() supervises now
+_RUNNING_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,17 @@ def run(argv: Sequence[str], timeout: float, stdin: bytes | None = None,
         return CommandResult(argv, 126, b"", f"{argv[0]}: {exc.strerror}".encode(), 0.0)
     except OSError as exc:  # e.g. exec format error: a broken binary is data, not a crash
         return CommandResult(argv, 126, b"", f"{argv[0]}: {exc.strerror or exc}".encode(), 0.0)
+    with _RUNNING_LOCK:
+        _RUNNING[proc.pid] = (proc, mark)
+    try:
+        return _supervise(proc, argv, mark, start, timeout, stdin, output_cap)
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.pop(proc.pid, None)
+
+
+def _supervise(proc: subprocess.Popen, argv: tuple[str, ...], mark: str, start: float, timeout: float,
+               stdin: bytes | None, output_cap: int) -> CommandResult:
     readers = [_Reader(proc.stdout, output_cap, f"out-{proc.pid}"),  # type: ignore[arg-type]
                _Reader(proc.stderr, output_cap, f"err-{proc.pid}")]  # type: ignore[arg-type]
     for r in readers:
@@ -174,6 +187,19 @@ def run(argv: Sequence[str], timeout: float, stdin: bytes | None = None,
     rc = proc.returncode if proc.returncode is not None else -9
     return CommandResult(argv, rc, out, err, time.monotonic() - start, timed_out,
                          truncated=cut_out or cut_err)
+
+
+def kill_running() -> list[int]:
+    """Kill every command `run` is supervising now, in any thread, with its whole tree (and
+    what escaped it): Ctrl-C reaches only the main thread, and a prefetch pool's probes
+    must not outlive it. Their `run` calls then return promptly (rc -9). Returns the PIDs."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING.values())
+    for proc, _ in running:
+        kill_tree(proc)
+    if running:
+        kill_marked(*(mark for _, mark in running))
+    return [proc.pid for proc, _ in running]
 
 
 def _wait(proc: subprocess.Popen, readers: list[_Reader], deadline: float) -> bool:
@@ -231,13 +257,14 @@ def _kill_group(pgid: int) -> None:
             pass
 
 
-def kill_marked(mark: str) -> list[int]:
-    """Kill every process of this user whose environment carries this run's mark: the ones
-    that left the tree (their parent died) or the session. Returns their PIDs."""
+def kill_marked(*marks: str) -> list[int]:
+    """Kill every process of this user whose environment carries one of these runs' marks:
+    the ones that left the tree (their parent died) or the session. Returns their PIDs."""
     found = []
+    wanted = set(marks)
     for p in psutil.process_iter():
         try:
-            if p.pid == os.getpid() or p.environ().get(MARK) != mark:
+            if p.pid == os.getpid() or p.environ().get(MARK) not in wanted:
                 continue
             p.kill()
             found.append(p.pid)

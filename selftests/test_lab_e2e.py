@@ -265,3 +265,26 @@ def test_image_servers_and_the_daemons_proxy(lab, tmp_path):
         assert rec["outcome"] == "passed", rec["message"]
     finally:
         lab.heal()
+
+
+def _normalised(diag: dict) -> dict:
+    """Outcome and message of every check, digits masked (round-trip times differ run to run)."""
+    import re
+
+    return {c["id"]: (c["outcome"], re.sub(r"\d+(\.\d+)?", "#", c["message"] or "")) for c in diag["checks"]}
+
+
+@pytest.mark.parametrize("lab,fault", [("linux", None), ("linux", "nat-removed"), ("linux", "route-hijack")],
+                         indirect=["lab"], ids=["healthy", "nat-removed", "route-hijack"])
+def test_prefetch_answers_as_a_serial_run(lab, fault, tmp_path):
+    """The same outcomes and messages with the prefetch (the default) and with --no-prefetch."""
+    lab.heal()
+    if fault:
+        lab.fault(fault)
+    try:
+        ahead, _, _ = run_doctor(lab, tmp_path / "prefetch")
+        serial, _, _ = run_doctor(lab, tmp_path / "serial", "--no-prefetch")
+    finally:
+        lab.heal()
+    a, s = _normalised(ahead), _normalised(serial)
+    assert a == s, {cid: (s.get(cid), a.get(cid)) for cid in set(a) | set(s) if a.get(cid) != s.get(cid)}

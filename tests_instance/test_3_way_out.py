@@ -12,11 +12,12 @@ from mpdiag.errors import ParseError
 from mpdiag.facts import pmtu
 from mpdiag.parse.pmtu import parse_link_mtus
 from mpdiag.parse.tls import common_name
+from mpdiag.probes.egress import TLS_HANDSHAKE_S
 
 PATH_MTU_ID = "instance.net.path_mtu"
 RESOLVER_ID = "instance.dns.resolver"
 SANE_ID = "instance.dns.answers_sane"
-HANDSHAKE_S = 5
+HANDSHAKE_S = TLS_HANDSHAKE_S
 
 
 def _interface_mtu(check, instance):

@@ -242,7 +242,8 @@ class RecordingSource:
 class SessionInputs:
     """What the user chose, given once at session start: the instance to look at
     (`--instance`), the one this session launches (`--launch`: its name, image and
-    timeout), and the external address, DNS server and name the instance checks use.
+    timeout), and the external address, DNS server, name and HTTPS server the instance
+    checks use.
     The host model reads them; nothing writes them later."""
 
     instance: str | None = None
@@ -252,13 +253,20 @@ class SessionInputs:
     external_ip: str = "1.1.1.1"
     external_dns: str = "1.1.1.1"
     probe_name: str = "google.ie"
+    external_https: str = "cloud-images.ubuntu.com:443"
 
 
 @dataclass
 class ProbeSession:
     """Memoised access to probes for one test session: each (probe, instance, params)
     runs once; its result, value or error is kept. Derived facts (mpdiag.host) are
-    memoised here too, by name, with the probes they read."""
+    memoised here too, by name, with the probes they read.
+
+    Thread-safe, so a prefetch pool (mpdiag.prefetch) can run probes while a check reads
+    them: a key is run by the first thread that asks, and any other thread asking for it
+    meanwhile waits for that run instead of starting its own. No lock is held while a
+    probe runs. Facts are computed one at a time (a fact may wait on a probe in flight;
+    a probe's command reads probes, never facts)."""
 
     source: Source
     platform: str
@@ -269,8 +277,11 @@ class ProbeSession:
     results: dict[tuple, CommandResult] = field(default_factory=dict)
     _values: dict[tuple, tuple[bool, Any]] = field(default_factory=dict)
     _facts: dict[str, tuple[bool, Any, tuple]] = field(default_factory=dict)
-    _lock: threading.RLock = field(default_factory=threading.RLock)
-    _reading: list[set] = field(default_factory=list)  # the probe keys each fact being computed reads
+    _lock: threading.RLock = field(default_factory=threading.RLock)  # the maps above; never held while a probe runs
+    _fact_lock: threading.RLock = field(default_factory=threading.RLock)  # one fact computed at a time
+    _inflight: dict[tuple, threading.Event] = field(default_factory=dict)  # keys some thread is running now
+    _deps: dict[tuple, tuple] = field(default_factory=dict)  # the probe keys a probe's own command read
+    _local: threading.local = field(default_factory=threading.local)  # this thread's reading frames
 
     @property
     def mode(self) -> str:
@@ -282,68 +293,126 @@ class ProbeSession:
         except KeyError:
             raise ProbeError(f"no probe named {name!r}") from None
 
+    @property
+    def _reading(self) -> list[set]:
+        """The probe keys each fact (or check) being computed in this thread reads."""
+        frames = getattr(self._local, "frames", None)
+        if frames is None:
+            frames = self._local.frames = []
+        return frames
+
     def _note(self, *keys: tuple) -> None:
-        for frame in self._reading:
+        frames = self._reading
+        if not frames:
+            return
+        with self._lock:
+            keys = keys + tuple(d for k in keys for d in self._deps.get(k, ()))
+        for frame in frames:
             frame.update(keys)
+
+    @staticmethod
+    def key(name: str, instance: str | None = None, params: Mapping[str, Any] | None = None) -> tuple:
+        """The memo key of one probe call."""
+        return (name, instance, tuple(sorted((params or {}).items())))
 
     def result(self, name: str, /, instance: str | None = None, **params: Any) -> CommandResult:
         """The raw result of a probe (run once)."""
         key = (name, instance, tuple(sorted(params.items())))
+        self._note(key)
+        res = self._fetch(key, name, instance, params)
+        self._note(key)  # now with what its command read
+        return res
+
+    def done(self, key: tuple) -> bool:
+        """Whether this probe call has a result already (no run is started)."""
         with self._lock:
-            self._note(key)
-            if key not in self.results:
-                p = self.probe(name)
-                timeout = p.budget(self) if p.budget is not None else self.timeout
-                ctx = ProbeContext(self, params, instance, timeout)
-                self.results[key] = self.source.fetch(p, ctx)  # NotRecorded is no execution
+            return key in self.results
+
+    def _fetch(self, key: tuple, name: str, instance: str | None, params: dict) -> CommandResult:
+        while True:
+            with self._lock:
+                if key in self.results:
+                    return self.results[key]
+                running = self._inflight.get(key)
+                if running is None:
+                    running = self._inflight[key] = threading.Event()
+                    break
+            running.wait()  # another thread runs it: its result, or (it raised) our own try
+        try:
+            p = self.probe(name)
+            timeout = p.budget(self) if p.budget is not None else self.timeout
+            ctx = ProbeContext(self, params, instance, timeout)
+            frames = self._reading
+            frames.append(set())  # what the probe's own command reads (multipass_info: the version)
+            try:
+                res = self.source.fetch(p, ctx)  # NotRecorded is no execution
+            finally:
+                deps = tuple(frames.pop())
+            with self._lock:
+                self.results[key] = res
+                self._deps[key] = deps
                 self.executions += 1
-            return self.results[key]
+            return res
+        finally:
+            with self._lock:
+                del self._inflight[key]
+            running.set()
 
     def get(self, name: str, /, instance: str | None = None, **params: Any) -> Any:
         """The parsed value of a probe, or the error that says why there is none (memoised)."""
         key = (name, instance, tuple(sorted(params.items())))
+        self._note(key)
         with self._lock:
-            self._note(key)
-            if key not in self._values:
-                try:
-                    self._values[key] = (True, self._interpret(name, instance, params))
-                except Exception as exc:
-                    self._values[key] = (False, exc)
-            ok, value = self._values[key]
+            memo = self._values.get(key)
+        if memo is None:
+            try:
+                memo = (True, self._interpret(name, instance, params))
+            except Exception as exc:
+                memo = (False, exc)
+            with self._lock:
+                memo = self._values.setdefault(key, memo)  # a parser is pure: the first one kept wins
+        self._note(key)
+        ok, value = memo
         if not ok:
             raise value
         return value
 
     def fact(self, name: str, compute: Callable[[], Any]) -> Any:
         """A derived fact, computed once from probes (its value or its error is kept)."""
-        with self._lock:
+        with self._fact_lock:
             if name not in self._facts:
-                self._reading.append(set())
+                frames = self._reading
+                frames.append(set())
                 try:
                     value, ok = compute(), True
                 except Exception as exc:
                     value, ok = exc, False
                 finally:
-                    deps = tuple(self._reading.pop())
+                    deps = tuple(frames.pop())
                 self._facts[name] = (ok, value, deps)
             ok, value, deps = self._facts[name]
-            self._note(*deps)
+        self._note(*deps)
         if not ok:
             raise value
         return value
 
+    def fact_probes(self) -> dict[str, tuple]:
+        """Each fact computed so far and the probe keys it read."""
+        with self._fact_lock:
+            return {name: deps for name, (_, _, deps) in self._facts.items()}
+
     @contextlib.contextmanager
     def reading(self) -> Iterator[set]:
-        """Collects the probe keys (name, instance, params) read inside the block, also those
-        behind the facts it reads: a check's report shows the probes its answer came from."""
+        """Collects the probe keys (name, instance, params) read inside the block in this
+        thread, also those behind the facts it reads: a check's report shows the probes its
+        answer came from."""
         keys: set = set()
-        with self._lock:
-            self._reading.append(keys)
+        frames = self._reading
+        frames.append(keys)
         try:
             yield keys
         finally:
-            with self._lock:
-                self._reading[:] = [frame for frame in self._reading if frame is not keys]
+            frames[:] = [frame for frame in frames if frame is not keys]
 
     def recorded_instances(self) -> list[str]:
         """The instances a replayed bundle holds in-instance probes for ([] live)."""

@@ -22,6 +22,7 @@ from mpdiag.parse.proxy import parse_env_lines, parse_launchd_plist, parse_snap_
 from mpdiag.parse.tls import parse_s_client
 from mpdiag.probes.common import parse_json
 
+TLS_HANDSHAKE_S = 5  # the handshake's own bound (`timeout` in the instance): the https check's and the prefetch's
 LAUNCHD_PLIST = "/Library/LaunchDaemons/com.canonical.multipassd.plist"
 WINDOWS_ENV_KEY = r"HKLM:\System\CurrentControlSet\Control\Session Manager\Environment"
 _MASK = r"sed -E 's#(://[^:/@]*):[^@]*@#\1:***@#'"

@@ -1,0 +1,392 @@
+"""Prefetch: before the first check, run every probe the selected checks will read, at once.
+
+A live diagnosis otherwise waits on the *sum* of its probes (each runs when a check first
+asks for it); with a prefetch it waits on about the slowest one. Checks are unchanged:
+they read the session's memo as always, and a key still in flight is waited for, never
+run twice (ProbeSession is thread-safe). What each check concludes is therefore what a
+serial run concludes from the same probe outputs.
+
+Which probes, without a hand-kept list per check:
+
+- *names*: discovered from the code. The selected checks' functions, their fixtures and
+  what they call (module functions, classes, transitively within the project's packages)
+  name their probes as string literals (`check.probe("ping_gateway", ip=gw)`); the host
+  model's modules for this platform are scanned the same way (every check reads it).
+  A probe named only in a computed string is simply not prefetched: the check runs it
+  when it asks, as before.
+- *calls*: a probe without params is called as is (instance probes in the target, only
+  when a check could exec there: Multipass lists it Running with an IPv4, so a stopped
+  instance is never started by a prefetch). A probe with params is prefetched only through
+  a rule (:data:`RULES`), which derives the params from the host model and the session's
+  inputs the way the checks do, in rounds (a rule may wait for the probes it reads).
+  A rule that guesses differently from its check costs time, never an answer.
+
+Never prefetched: the launch and the DHCP capture (the --launch fixture runs them, and
+nothing runs ahead of a launch: `multipass list` must show the launched instance), and
+actions (alias_add/alias_del: parameterised, no rule). Everything else is read-only.
+
+Bounded: at most `workers` probes at a time (daemon threads: an interrupted run never
+waits for them), each with its own timeout. Ctrl-C (KeyboardInterrupt in the waiting
+thread) kills every probe in flight with its tree (runner.kill_running) and re-raises.
+Replay prefetches inline (a bundle read is a dict lookup: threads would only cost).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import queue
+import threading
+import time
+import types
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
+
+from mpdiag import host, runner
+from mpdiag.errors import DiagError
+from mpdiag.probes import _PLACEHOLDER, Probe, ProbeSession
+
+DEFAULT_WORKERS = 8  # probes mostly wait (on a network, on an instance): more than the cores
+NEVER = frozenset({"multipass_launch", "dhcp_capture"})
+PACKAGES = frozenset({"mpdiag", "fixtures", "tests_host", "tests_instance"})
+MODEL = ("mpdiag.host", "mpdiag.host._multipass", "mpdiag.host._instance")
+
+
+# ---- which probes: discovered from the code -----------------------------------------------
+
+def _codes(code: types.CodeType) -> Iterator[types.CodeType]:
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _codes(const)
+
+
+def _strings(value: Any, depth: int = 0) -> Iterator[str]:
+    """The strings of a constant: itself, or inside a (nested) tuple, list, set or dict."""
+    if isinstance(value, str):
+        yield value
+    elif depth < 4 and isinstance(value, (tuple, list, set, frozenset)):
+        for v in value:
+            yield from _strings(v, depth + 1)
+    elif depth < 4 and isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k, depth + 1)
+            yield from _strings(v, depth + 1)
+
+
+def _ours(obj: Any, packages: frozenset[str]) -> bool:
+    module = getattr(obj, "__module__", None) or ""
+    return module.partition(".")[0] in packages
+
+
+def probes_named_by(roots: Iterable[Any], names: Iterable[str],
+                    packages: frozenset[str] = PACKAGES) -> set[str]:
+    """The probe names (of `names`) that the functions and classes in `roots`, and what they
+    reach by global name or module attribute inside `packages`, spell as string literals."""
+    wanted = set(names)
+    found: set[str] = set()
+    seen: set[int] = set()
+    todo = list(roots)
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, type):
+            if _ours(obj, packages):
+                todo += [getattr(v, "fget", None) or getattr(v, "__func__", v) for v in vars(obj).values()]
+            continue
+        func = inspect.unwrap(obj) if callable(obj) else obj
+        code = getattr(func, "__code__", None)
+        if code is None or not _ours(func, packages):
+            continue
+        scope = getattr(func, "__globals__", {})
+        for co in _codes(code):
+            found.update(c for const in co.co_consts for c in _strings(const) if c in wanted)
+            for name in co.co_names:
+                target = scope.get(name)
+                if isinstance(target, (tuple, list, set, frozenset, dict)):  # a module's table of probes
+                    found.update(c for c in _strings(target) if c in wanted)
+                elif isinstance(target, types.ModuleType):
+                    if target.__name__.partition(".")[0] in packages:
+                        todo += [getattr(target, attr) for attr in co.co_names if hasattr(target, attr)]
+                elif isinstance(target, (types.FunctionType, type)):
+                    todo.append(target)
+    return found
+
+
+def model_probes(platform: str, names: Iterable[str]) -> set[str]:
+    """What the host model may read on this platform (every check, the triage and the
+    reports read it): the probes its modules name."""
+    modules = [importlib.import_module(m) for m in (*MODEL, f"mpdiag.host._{platform}")]
+    roots = [v for m in modules for v in vars(m).values()
+             if isinstance(v, types.FunctionType) and v.__module__ == m.__name__]
+    return probes_named_by(roots, names)
+
+
+def takes_params(probe: Probe) -> bool:
+    """Whether a call needs params: `{param}` in its argv, or its function reads ctx.params."""
+    fn = probe.call if probe.call is not None else probe.command if callable(probe.command) else None
+    if fn is not None:
+        code = getattr(fn, "__code__", None)
+        return code is None or any("params" in co.co_names for co in _codes(code))
+    return any(_PLACEHOLDER.search(str(a)) for a in probe.command or ())
+
+
+# ---- which calls: the target, and params the way the checks derive them -------------------
+
+def _known(fn: Callable[[Any], Any], session: ProbeSession) -> Any:
+    try:
+        return fn(session)
+    except DiagError:
+        return None
+
+
+def exec_target(session: ProbeSession) -> str | None:
+    """The instance a check would exec into, mirroring InstanceView.require_running: the
+    target, unless its launch failed or Multipass does not list it Running with an IPv4
+    (then nothing runs there: exec would start it, or wait for an address)."""
+    target = _known(host.target, session)
+    if target is None:
+        return None
+    if target.launched:
+        launched = _known(lambda s: s.result("multipass_launch"), session)
+        if launched is not None and (launched.rc != 0 or launched.timed_out):
+            return None
+    listing = _known(host.listing, session)
+    if listing is None:
+        return target.name  # replay without the list: the recorded in-instance probes still tell
+    if not listing.ok:
+        return None
+    inst = _known(host.instance_listed, session)
+    if inst is None or not inst.running:
+        return None
+    if not inst.ipv4 and _known(host.driver, session) != "virtualbox":
+        return None
+    return target.name
+
+
+Calls = list  # of param dicts
+Rule = Callable[[ProbeSession, "str | None"], Calls]  # (session, the exec target or None) -> calls
+
+
+def _instance_gateway(s: ProbeSession, t: str | None) -> Calls:
+    gw = _known(host.instance_gateway, s)
+    return [{"ip": gw}] if gw else []
+
+
+def _dig_gateway(s: ProbeSession, t: str | None) -> Calls:
+    gw = _known(host.instance_gateway, s)
+    return [{"server": gw, "name": s.inputs.probe_name}] if gw else []
+
+
+def https_target(value: str) -> tuple[str, str]:
+    """`HOST[:PORT]` (--external-https) as (host, port), port 443 by default."""
+    name, _, port = value.rpartition(":") if ":" in value else (value, "", "443")
+    return name, port
+
+
+def _tls(s: ProbeSession, t: str | None) -> Calls:
+    from mpdiag.probes.egress import TLS_HANDSHAKE_S
+
+    name, port = https_target(s.inputs.external_https)
+    return [{"seconds": TLS_HANDSHAKE_S, "host": name, "port": port}]
+
+
+def _ladder(s: ProbeSession, t: str | None) -> Calls:
+    """The DF-ping ladder (tests_instance/test_3_way_out.py) to the gateway and the external
+    IP: its first size; the rest of a ladder at once when the first size vanished."""
+    from mpdiag.facts import pmtu
+    from mpdiag.parse.pmtu import parse_link_mtus
+
+    link = _known(host.primary_link, s)
+    try:
+        mtu = parse_link_mtus(s.result("ip_addr", t).text).get(link.name) if link is not None else None
+    except DiagError:
+        mtu = None
+    if mtu is None:
+        return []
+    sizes = pmtu.sizes_for(mtu)
+    targets = [x for x in (_known(host.instance_gateway, s), s.inputs.external_ip) if x]
+    calls = [{"size": sizes[0], "target": x} for x in targets]
+    for x in targets:
+        first = _known(lambda ss: ss.get("ping_df", t, size=sizes[0], target=x), s)
+        if first is not None and not first.replied:
+            calls += [{"size": size, "target": x} for size in sizes[1:]]
+    return calls
+
+
+def _arping_assigned(s: ProbeSession, t: str | None) -> Calls:
+    """The ARP check's control (tests_instance/test_4_arp.py): the assigned address, from
+    the host interface facing it; only where the check will arping at all."""
+    from mpdiag.facts import instance as facts
+    from mpdiag.parse import iproute
+
+    if t is None:  # the check reads the instance's addresses first: no exec, no arping
+        return []
+    ip = _known(host.instance_ip, s)
+    link = _known(host.primary_link, s)
+    target = _known(host.target, s)
+    if ip is None or link is None or target is None:
+        return []
+    if not target.may_modify and not iproute.extra_ipv4(link, ip):
+        return []
+    try:
+        if s.platform == "linux":
+            ifaces = {n: lk.addresses for n, lk in s.get("host_ip_addr").items()}
+        elif s.platform == "macos":
+            ifaces = {n: i.inet for n, i in s.get("ifconfig").items()}
+        else:
+            return []
+    except DiagError:
+        return []
+    found = facts.bridge_facing(ifaces, ip)
+    return [{"iface": found[0], "ip": ip}] if found else []
+
+
+def _dns_gateway(s: ProbeSession, t: str | None) -> Calls:
+    """macOS: the bridge gateway's DNS, asked from the host (tests_host/macos/test_dns.py)."""
+    net = _known(host.vmnet, s)
+    gw = getattr(net, "gateway", None)
+    return [{"server": str(gw), "name": s.inputs.probe_name}] if gw else []
+
+
+def _first_running(s: ProbeSession, t: str | None) -> Calls:
+    """macOS Local Network privacy (tests_host/macos/test_privacy.py): the user's ping to the
+    first instance Running with an IPv4."""
+    running = [i for i in (_known(host.instances, s) or []) if i.running and i.ipv4]
+    return [{"ip": running[0].ipv4[0]}] if running else []
+
+
+RULES: dict[str, Rule] = {
+    "ping_gateway": _instance_gateway,
+    "ping_external": lambda s, t: [{"ip": s.inputs.external_ip}],
+    "dig_gateway": _dig_gateway,
+    "dig_external": lambda s, t: [{"server": s.inputs.external_dns, "name": s.inputs.probe_name}],
+    "resolve_name": lambda s, t: [{"name": s.inputs.probe_name}],
+    "tls_handshake": _tls,
+    "ping_df": _ladder,
+    "arping_assigned": _arping_assigned,
+    "dns_gateway": _dns_gateway,
+    "ping_instance_user": _first_running,
+}
+
+
+# ---- running ---------------------------------------------------------------------------------
+
+@dataclass
+class Prefetched:
+    """What one prefetch did: the calls it ran (or found done), the rules that failed, its wall time."""
+
+    names: frozenset[str] = frozenset()
+    calls: list[tuple] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class _Pool:
+    """At most `workers` jobs at a time on daemon threads; `workers=0` runs each job inline."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.jobs: queue.Queue = queue.Queue()
+        self.pending = 0
+        self.idle = threading.Condition()
+        self.stopped = False
+        self.threads = [threading.Thread(target=self._work, name=f"mpdiag-prefetch-{n}", daemon=True)
+                        for n in range(workers)]
+        for t in self.threads:
+            t.start()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        if self.workers == 0:
+            if not self.stopped:
+                job()
+            return
+        with self.idle:
+            self.pending += 1
+        self.jobs.put(job)
+
+    def _work(self) -> None:
+        while True:
+            job = self.jobs.get()
+            if job is None:
+                return
+            try:
+                if not self.stopped:
+                    job()
+            finally:
+                with self.idle:
+                    self.pending -= 1
+                    self.idle.notify_all()
+
+    def wait(self) -> None:
+        with self.idle:
+            while self.pending:
+                self.idle.wait(0.1)
+
+    def close(self) -> None:
+        self.stopped = True
+        for _ in self.threads:
+            self.jobs.put(None)
+
+
+def plan(session: ProbeSession, roots: Iterable[Any]) -> frozenset[str]:
+    """The probe names to prefetch for checks whose functions (and fixtures) are `roots`."""
+    registry = session.registry
+    applicable = [n for n, p in registry.items() if session.platform in p.platforms and n not in NEVER]
+    named = probes_named_by(roots, applicable) | model_probes(session.platform, applicable)
+    return frozenset(n for n in named if not takes_params(registry[n]) or n in RULES)
+
+
+def prefetch(session: ProbeSession, names: Iterable[str], workers: int | None = None) -> Prefetched:
+    """Run these probes (calls as described above) and return when every one has finished.
+    Interrupted, it kills what is in flight and re-raises."""
+    if workers is None:
+        workers = 0 if session.mode == "replay" else DEFAULT_WORKERS
+    done = Prefetched(frozenset(names))
+    start = time.monotonic()
+    pool = _Pool(workers)
+    lock = threading.Lock()
+
+    def fetch(name: str, instance: str | None, params: dict) -> None:
+        key = ProbeSession.key(name, instance, params)
+        with lock:
+            if key in done.calls:
+                return
+            done.calls.append(key)
+        try:
+            session.result(name, instance, **params)
+        except DiagError:  # not recorded, or a command that cannot be built here: the check says
+            pass
+
+    def calls_of(name: str, probe: Probe) -> None:
+        try:
+            target = exec_target(session)
+            if probe.instance and target is None:
+                return
+            instance = target if probe.instance else None
+            for params in RULES[name](session, target) if takes_params(probe) else [{}]:
+                pool.submit(lambda p=params: fetch(name, instance, p))
+        except Exception as exc:  # a rule's mistake costs a prefetch, never the run
+            with lock:
+                done.problems.append(f"{name}: {type(exc).__name__}: {exc}")
+
+    try:
+        ordered = sorted(done.names, key=lambda n: (session.registry[n].instance, takes_params(session.registry[n]), n))
+        for name in ordered:
+            probe = session.registry[name]
+            if not probe.instance and not takes_params(probe):
+                pool.submit(lambda n=name: fetch(n, None, {}))
+            else:
+                pool.submit(lambda n=name, p=probe: calls_of(n, p))
+        pool.wait()
+    except BaseException:
+        pool.stopped = True
+        runner.kill_running()
+        raise
+    finally:
+        pool.close()
+        done.seconds = time.monotonic() - start
+    return done
+

@@ -1,0 +1,266 @@
+"""The prefetch (mpdiag/prefetch.py): the same answers as a serial run, each probe once, at once.
+
+- every scenario replayed with the prefetch and with --no-prefetch gives every check the same
+  outcome and message, and diagnosis.json the same environment (in-process runs, split over
+  two processes: selftests/replay_subsets.py);
+- the session runs a key once however many threads ask, and concurrently;
+- what a check reads is discovered from its code, the target gates instance probes;
+- Ctrl-C while probes are in flight ends the run as interrupted (exit 2) with whole reports
+  and no probe left running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from mpdiag import catalog, prefetch
+from mpdiag.probes import ProbeSession, load_all
+from mpdiag.runner import CommandResult
+from selftests.procs import kill_recorded
+from selftests.replay_subsets import ROOT
+from selftests.suite import scenarios
+
+ALL = [p for platform in catalog.PLATFORMS for p in scenarios(platform)]
+
+RUN_BOTH = """
+import json, sys, tempfile
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from selftests.replay_subsets import replay
+out = {{}}
+with tempfile.TemporaryDirectory() as tmp:
+    for scenario in sys.argv[2:]:
+        out[scenario] = [replay(scenario, "", Path(tmp)), replay(scenario, "", Path(tmp), ("--no-prefetch",))]
+Path(sys.argv[1]).write_text(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory) -> dict:
+    """{scenario: [with the prefetch, without]}: each the checks' outcomes and messages and the environment."""
+    tmp = tmp_path_factory.mktemp("prefetch")
+    halves = [[str(p) for p in ALL[0::2]], [str(p) for p in ALL[1::2]]]
+    procs = [subprocess.Popen([sys.executable, "-c", RUN_BOTH.format(root=str(ROOT)), str(tmp / f"{n}.json"), *half],
+                              cwd=ROOT, stderr=subprocess.PIPE, text=True) for n, half in enumerate(halves)]
+    out: dict = {}
+    for n, proc in enumerate(procs):
+        _, err = proc.communicate(timeout=900)
+        assert proc.returncode == 0, err[-3000:]
+        out.update(json.loads((tmp / f"{n}.json").read_text()))
+    return out
+
+
+@pytest.mark.parametrize("scenario", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_prefetch_answers_as_a_serial_run(scenario: Path, both):
+    ahead, serial = both[str(scenario)]
+    assert serial["checks"], "no check ran"
+    diff = {cid: (serial["checks"].get(cid), got) for cid, got in ahead["checks"].items()
+            if serial["checks"].get(cid) != got}
+    assert not diff, f"prefetch answers differently (serial, prefetch): {diff}"
+    assert set(ahead["checks"]) == set(serial["checks"])
+    assert ahead["environment"] == serial["environment"]
+
+
+# ---- the session under threads -------------------------------------------------------------
+
+class SlowSource:
+    """Every fetch takes `delay` seconds; counts the calls per key and the most at once."""
+
+    mode = "live"
+
+    def __init__(self, delay: float = 0.3) -> None:
+        self.delay = delay
+        self.calls: dict[tuple, int] = {}
+        self.running = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def fetch(self, probe, ctx):
+        key = (probe.name, ctx.instance, tuple(sorted(ctx.params.items())))
+        with self.lock:
+            self.calls[key] = self.calls.get(key, 0) + 1
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(self.delay)
+        with self.lock:
+            self.running -= 1
+        return CommandResult((probe.name,), 0, b"qemu\n", b"", self.delay)
+
+
+def test_a_key_runs_once_however_many_threads_ask():
+    src = SlowSource()
+    s = ProbeSession(src, "linux", 2.0)
+    threads = [threading.Thread(target=lambda: s.get("multipass_driver")) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert src.calls == {("multipass_driver", None, ()): 1} and s.executions == 1
+    assert s.get("multipass_driver") == "qemu"
+
+
+def test_prefetch_runs_the_probes_at_once_and_each_once():
+    src = SlowSource(0.4)
+    s = ProbeSession(src, "linux", 2.0)
+    names = ["multipass_driver", "sysctl_ip_forward", "snap_multipass", "host_ip_route", "etc_environment"]
+    t0 = time.monotonic()
+    done = prefetch.prefetch(s, names, workers=8)
+    took = time.monotonic() - t0
+    assert sorted(k[0] for k in done.calls) == sorted(names)
+    assert set(src.calls.values()) == {1} and len(src.calls) == len(names)
+    assert src.most == len(names), "the probes did not run concurrently"
+    assert took < 0.4 * len(names) - 0.4, took
+    for name in names:  # a check then reads the finished result: no second run
+        s.result(name)
+    assert set(src.calls.values()) == {1}
+
+
+def test_the_pool_is_bounded():
+    src = SlowSource(0.2)
+    s = ProbeSession(src, "linux", 2.0)
+    prefetch.prefetch(s, ["multipass_driver", "sysctl_ip_forward", "snap_multipass", "host_ip_route"], workers=2)
+    assert src.most == 2
+
+
+def test_what_a_probe_command_reads_is_noted_whoever_ran_it():
+    """multipass_info's command reads the version: a check reading info shows both, also when a
+    prefetch thread ran it."""
+    class Live(SlowSource):
+        def fetch(self, probe, ctx):
+            if callable(probe.command):
+                probe.command(ctx)  # as LiveSource builds the argv
+            return super().fetch(probe, ctx)
+
+    src = Live(0.0)
+    s = ProbeSession(src, "linux", 2.0)
+    prefetch.prefetch(s, ["multipass_info"], workers=2)
+    with s.reading() as keys:
+        s.result("multipass_info")
+    assert {k[0] for k in keys} == {"multipass_info", "multipass_version"}
+
+
+# ---- what is prefetched ---------------------------------------------------------------------
+
+@pytest.fixture
+def checks_importable(pytestconfig):
+    """The doctor's check modules, importable here (their `check` marker known to this run)."""
+    pytestconfig.addinivalue_line("markers", "check(id): a catalog check")
+    pytestconfig.addinivalue_line("markers", "launches: creates an instance")
+
+
+def test_the_probes_a_check_reads_are_discovered_from_its_code(checks_importable):
+    import tests_instance.test_3_dns as dns
+    import tests_instance.test_3_way_out as way_out
+    from fixtures.target import InstanceView
+
+    names = load_all()
+    found = prefetch.probes_named_by([dns.test_answers_are_not_intercepted, InstanceView], names)
+    assert {"resolve_name", "dig_gateway", "dig_external", "ip_addr", "ip_route"} <= found  # through _answers too
+    assert "ping_df" in prefetch.probes_named_by([way_out.test_path_mtu_has_no_black_hole], names)  # via _ladder
+    assert "tls_handshake" not in prefetch.probes_named_by([way_out.test_path_mtu_has_no_black_hole], names)
+
+
+def test_the_plan_leaves_out_the_launch_capture_actions_and_other_platforms(checks_importable):
+    import tests_instance.test_4_arp as arp
+    from fixtures.target import InstanceView
+
+    s = ProbeSession(SlowSource(0.0), "linux", 2.0)
+    names = prefetch.plan(s, [arp.test_extra_ips_answer_arp, InstanceView])
+    assert {"ip_addr", "multipass_list", "arping_assigned", "host_ip_addr"} <= names
+    assert not names & {"multipass_launch", "dhcp_capture", "alias_add", "alias_del", "ifconfig"}
+    assert "arping" not in names  # parameterised, no rule: the check runs it (after adding its alias)
+
+
+def _listed(state: str, ipv4: list[str]) -> CommandResult:
+    out = json.dumps({"list": [{"name": "primary", "state": state, "ipv4": ipv4, "release": "24.04 LTS"}]})
+    return CommandResult(("multipass", "list"), 0, out.encode())
+
+
+class TableSource:
+    mode = "live"
+
+    def __init__(self, table: dict[str, CommandResult]) -> None:
+        self.table = table
+        self.calls: list[tuple] = []
+
+    def fetch(self, probe, ctx):
+        self.calls.append((probe.name, ctx.instance))
+        return self.table.get(probe.name, CommandResult((probe.name,), 0, b"[]"))
+
+
+@pytest.mark.parametrize("state,ipv4", [("Stopped", []), ("Running", [])])
+def test_nothing_runs_in_an_instance_a_check_would_not_exec_into(state, ipv4):
+    src = TableSource({"multipass_list": _listed(state, ipv4),
+                       "multipass_version": CommandResult(("v",), 0, b'{"multipass": "1.16.3", "multipassd": "1.16.3"}')})
+    s = ProbeSession(src, "linux", 2.0)
+    prefetch.prefetch(s, ["multipass_list", "multipass_version", "ip_addr", "ip_route", "ping_external",
+                          "arping_assigned"], workers=4)
+    assert not [c for c in src.calls if c[1] is not None], src.calls
+    assert ("multipass_list", None) in src.calls
+
+
+def test_a_running_target_gets_its_probes_with_params_from_the_model():
+    src = TableSource({"multipass_list": _listed("Running", ["10.1.2.3"]),
+                       "multipass_version": CommandResult(("v",), 0, b'{"multipass": "1.16.3", "multipassd": "1.16.3"}')})
+    s = ProbeSession(src, "linux", 2.0)
+    done = prefetch.prefetch(s, ["multipass_list", "ip_route", "ping_external", "dig_external"], workers=4)
+    keys = set(done.calls)
+    assert ("ip_route", "primary", ()) in keys
+    assert ("ping_external", "primary", (("ip", "1.1.1.1"),)) in keys
+    assert ("dig_external", "primary", (("name", "google.ie"), ("server", "1.1.1.1"))) in keys
+
+
+def test_params_are_told_from_the_argv_or_the_function():
+    reg = load_all()
+    assert prefetch.takes_params(reg["ping_gateway"]) and prefetch.takes_params(reg["dns_gateway"])
+    assert not prefetch.takes_params(reg["multipass_info"]) and not prefetch.takes_params(reg["ip_addr"])
+    assert not prefetch.takes_params(reg["listening_sockets"])
+
+
+# ---- Ctrl-C ----------------------------------------------------------------------------------
+
+SLOW_MULTIPASS = """#!/bin/sh
+echo $$ >> "$PIDS"
+exec sleep 30
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT to a child and POSIX sleep")
+def test_ctrl_c_during_the_prefetch_is_an_interrupted_run_with_whole_reports(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "multipass"
+    fake.write_text(SLOW_MULTIPASS)
+    fake.chmod(0o755)
+    pids = tmp_path / "pids"
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PIDS": str(pids)}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    reports = tmp_path / "r"
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--reports={reports}",
+                             "tests_instance", "--instance", "primary"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(pids.read_text().split() if pids.exists() else []) < 3:
+            time.sleep(0.05)
+        assert pids.exists() and len(pids.read_text().split()) >= 3, "the probes never ran at once"
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    left = kill_recorded(pids)
+    assert proc.returncode == 2, out[-2000:]
+    assert not left, f"probes still running after Ctrl-C: {left}"
+    diag = json.loads((reports / "diagnosis.json").read_text())  # whole, parseable
+    assert "checks" in diag
