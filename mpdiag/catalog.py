@@ -112,6 +112,20 @@ CHECKS += (
        "a TLS handshake completes with a trusted certificate"),
 )
 
+# Today's Multipass (issue 11, the Multipass side): bridged networks, zones, stale addresses.
+CHECKS += (
+    _c("instance.state.ip_current", "generic", "instance.stale_ip",
+       "the IPv4 Multipass reports is the one the host's DHCP evidence gives the instance"),
+    *(_c(f"{p}.bridged.setting_valid", "generic", "multipass.bridged_setting",
+         "`local.bridged-network` names a network `multipass networks` lists") for p in PLATFORMS),
+    _c("linux.bridged.networkmanager", "generic", "linux.networkmanager",
+       "NetworkManager runs where bridged networking is configured"),
+    _c("instance.bridged.nic_configured", "routing", "instance.bridged_nic",
+       "the instance's bridged NIC has an IPv4"),
+    *(_c(f"{p}.zones.subnets_free", "routing", "multipass.zone_subnet",
+         "no zone's subnet collides with another interface or route") for p in PLATFORMS),
+)
+
 BY_ID: dict[str, CheckSpec] = {c.id: c for c in CHECKS}
 
 

@@ -363,6 +363,51 @@ _ALL += [
        "Start-Service Multipass"),
 ]
 
+# Today's Multipass (issue 11): bridged networks, zones, stale addresses
+_ALL += [
+    _r("instance.stale_ip", "Multipass reports a stale address: restart the daemon",
+       "Multipass caches an instance's address and reports {reported}, but the host's own DHCP evidence "
+       "({evidence}) gives {instance} {current}: exec, shell and anything using the reported address go to the "
+       "old one. Restarting multipassd clears the cache (macOS QEMU #3772, AppleVZ #5075, both open); on "
+       "Hyper-V upgrade to 1.16.2 or later (#3354 fixed there).",
+       GENERIC,
+       "{restart_daemon}",
+       "multipass list --format json  # the first ipv4 must be the current address"),
+    _r("multipass.bridged_setting", "Name a network `multipass networks` lists",
+       "`local.bridged-network` is '{network}', but `multipass networks` lists {listed}. The setting is not "
+       "checked when it is set, only when `launch --bridged` or `local.<instance>.bridged` uses it, which then "
+       "fail with `Invalid network '{network}' set as bridged interface`.",
+       GENERIC,
+       "multipass networks",
+       "multipass set local.bridged-network={suggest}  # or another listed name"),
+    _r("linux.networkmanager", "Run NetworkManager, or bridge through a bridge of your own",
+       "Multipass (QEMU, 1.15+) creates the bridge for `--network`/`--bridged` through NetworkManager over "
+       "D-Bus; with NetworkManager {state}, `launch` fails with `Could not create bridge. Could not reach remote "
+       "D-Bus object: The name org.freedesktop.NetworkManager was not provided by any .service files` (#2726). "
+       "Install and start it (and connect the snap's network-manager plug), or make a bridge with netplan and "
+       "name that bridge instead.",
+       GENERIC,
+       "sudo apt install network-manager && sudo systemctl enable --now NetworkManager",
+       "sudo snap connect multipass:network-manager",
+       "multipass networks  # a netplan bridge of your own shows as type bridge: name it, it needs no NetworkManager"),
+    _r("instance.bridged_nic", "Give the bridged NIC an address",
+       "{instance} is bridged but its extra NIC has no IPv4: the LAN's DHCP did not answer it, the guest's "
+       "netplan has no entry for it (a `mode=manual` network, or an instance older than its bridge: the "
+       "network-config is re-rendered only on the next boot), or the host bridge does not hold the physical "
+       "NIC. Since 1.15 the netplan entry uses `dhcp-identifier: mac`, which some routers need.",
+       ROUTING,
+       "multipass exec {instance} -- ip -br addr",
+       "multipass exec {instance} -- sudo cat /etc/netplan/50-cloud-init.yaml",
+       "multipass restart {instance}  # re-renders the network-config after a post-launch bridge"),
+    _r("multipass.zone_subnet", "Give the zone a subnet nothing else uses",
+       "Zone {zone}'s subnet {zone_subnet} collides with {collision}. Multipass chooses a zone's subnet once, "
+       "when it writes the zone's file, and never checks it again: stop the zone's instances, delete the file "
+       "so the daemon picks a free subnet when it restarts, or move the LAN or the VPN's split tunnel.",
+       ROUTING,
+       "multipass zones",
+       "{zone_file}"),
+]
+
 REMEDIES: dict[str, Remedy] = {r.id: r for r in _ALL}
 
 

@@ -26,6 +26,12 @@ def ip_addr(bridge="mpqemubr0", up=True, addr="10.97.23.1"):
     return json.dumps(links)
 
 
+NETWORKS = ('{\n    "list": [\n        {\n            "description": "Ethernet device",\n            "name": "eth0",\n'
+            '            "type": "ethernet"\n        },\n        {\n            "description": "Network bridge",\n'
+            '            "name": "mpqemubr0",\n            "type": "bridge"\n        }\n    ]\n}\n')
+ZONES = ('{\n    "zone1": {\n        "available": true,\n        "subnet": "10.97.23.0/24"\n    },\n'
+         '    "zone2": {\n        "available": true,\n        "subnet": "10.97.24.0/24"\n    }\n}\n')
+
 HEALTHY = {
     "multipass_version": json.dumps({"multipass": "1.16.3", "multipassd": "1.16.3"}, indent=4) + "\n",
     "multipass_driver": "qemu\n",
@@ -49,6 +55,17 @@ HEALTHY = {
     "multipassd_environ": "",
     "etc_environment": "",
     "shell_proxy_env": "{}",
+    # bridged onto eth0 through NetworkManager; zones (main's format) on their own subnets
+    "multipass_bridged_network": "eth0\n",
+    "multipass_networks": NETWORKS,
+    "networkmanager_active": "active\n",
+    "multipass_zones": ZONES,
+    "multipass_list": json.dumps({"list": [{"ipv4": ["10.97.23.5"], "name": "primary",
+                                            "release": "Ubuntu 24.04 LTS", "state": "Running"}]}, indent=4),
+    "multipass_instance_bridged": "true\n",
+    "host_ip_route": json.dumps([{"dst": "default", "gateway": "192.168.1.1", "dev": "eth0"},
+                                 {"dst": "192.168.1.0/24", "dev": "eth0", "prefsrc": "192.168.1.20"},
+                                 {"dst": "10.97.23.0/24", "dev": "mpqemubr0", "prefsrc": "10.97.23.1"}]),
 }
 
 
@@ -122,7 +139,9 @@ def test_daemon_down_fails_with_snap_state(tmp_path):
 def test_other_driver_skips_the_qemu_checks(tmp_path):
     r, got = run(tmp_path, multipass_driver="lxd\n")
     assert got["linux.multipass.daemon"] == "passed"
-    for i in set(LINUX_IDS) - {"linux.multipass.daemon", "linux.multipass.image_servers"}:  # every driver fetches images
+    # every driver fetches images; the bridged setting and the zones are Multipass's, whatever the driver
+    for i in set(LINUX_IDS) - {"linux.multipass.daemon", "linux.multipass.image_servers",
+                               "linux.bridged.setting_valid", "linux.zones.subnets_free"}:
         assert got[i] == "skipped" and "driver is lxd" in r.check(i)["message"]
 
 
@@ -329,3 +348,35 @@ def test_tools_missing_behind_sudo_are_not_installed(tmp_path):
                  firewalld_zones=via_sudo("firewall-cmd", "--get-active-zones"),
                  iptables_legacy=via_sudo("iptables-legacy-save"))
     failed_only(got)
+
+
+def test_bridged_setting_naming_a_missing_network(tmp_path):
+    r, got = run(tmp_path, multipass_bridged_network="eth7\n")
+    failed_only(got, "linux.bridged.setting_valid")
+    assert_remedy(r, "linux.bridged.setting_valid", "'eth7'", "eth0 (ethernet), mpqemubr0 (bridge)")
+
+
+def test_bridging_without_networkmanager(tmp_path):
+    r, got = run(tmp_path, networkmanager_active=("inactive\n", 3, " "))
+    failed_only(got, "linux.bridged.networkmanager")
+    assert_remedy(r, "linux.bridged.networkmanager", "local.bridged-network is eth0", "NetworkManager is inactive")
+
+
+def test_networkmanager_not_needed_without_bridging(tmp_path):
+    _, got = run(tmp_path, networkmanager_active=("inactive\n", 3, " "), multipass_bridged_network="<empty>\n",
+                 multipass_instance_bridged="false\n")
+    assert got["linux.bridged.networkmanager"] == "skipped" and got["linux.bridged.setting_valid"] == "skipped"
+
+
+def test_zone_subnet_colliding_with_a_lan_route(tmp_path):
+    routes = json.loads(HEALTHY["host_ip_route"]) + [{"dst": "10.97.24.0/24", "dev": "eth1"}]
+    r, got = run(tmp_path, host_ip_route=json.dumps(routes))
+    failed_only(got, "linux.zones.subnets_free")
+    assert_remedy(r, "linux.zones.subnets_free", "zone zone2 (10.97.24.0/24) collides with the route 10.97.24.0/24 on eth1")
+
+
+def test_zones_before_main_skip_with_the_reason(tmp_path):
+    unknown = "Error: Unknown command or alias 'zones' (try \"multipass help\" or \"multipass aliases\")\n"
+    r, got = run(tmp_path, multipass_zones=(unknown, 1, " "))
+    assert got["linux.zones.subnets_free"] == "skipped"
+    assert "unknown command before main" in r.check("linux.zones.subnets_free")["message"]

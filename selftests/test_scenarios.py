@@ -38,7 +38,8 @@ def test_scenario(scenario, tmp_path):
     for k in named:
         assert f"known upstream issue #{k['issue']}" in run.stdout, run.stdout[-2000:]  # the terminal triage
         assert k["url"] in (tmp_path / "report.html").read_text() and k["url"] in (tmp_path / "issue.md").read_text()
-        assert k["fixed_in"] and k["fixed_in"] in (tmp_path / "report.html").read_text()
+        if k["fixed_in"] is not None:  # an open issue (#3772, #5075) has no fixing release yet
+            assert k["fixed_in"] in (tmp_path / "report.html").read_text()
 
 
 @pytest.mark.parametrize("platform", catalog.PLATFORMS)

@@ -130,7 +130,10 @@ def test_utf16_bundle_gives_the_same_outcomes(tmp_path):
     utf8 = run_suite("--replay", str(WIN / "healthy"), reports=tmp_path / "utf8")
     utf16 = run_suite("--replay", str(WIN / "healthy-utf16"), reports=tmp_path / "utf16")
     assert utf8.outcomes() == utf16.outcomes()
-    assert all(utf16.outcomes()[i] == "passed" for i in WINDOWS_IDS), utf16.stdout[-2000:]
+    # healthy sets no bridged network and 1.16.3 has no zones: those two pass in bridged-healthy, zones-healthy
+    unset = {"windows.bridged.setting_valid", "windows.zones.subnets_free"}
+    assert all(utf16.outcomes()[i] == "passed" for i in WINDOWS_IDS if i not in unset), utf16.stdout[-2000:]
+    assert all(utf16.outcomes()[i] == "skipped" for i in unset)
     assert utf16.diagnosis["environment"]["subnet"] == "172.22.160.0/20"
 
 

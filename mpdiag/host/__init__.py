@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import Any
 
 from mpdiag.errors import DiagError
-from mpdiag.host import _instance, _linux, _macos, _multipass, _windows
+from mpdiag.host import _instance, _linux, _macos, _multipass, _networking, _windows
 from mpdiag.host._multipass import NotApplicable, Listing
 from mpdiag.host._instance import MAX_LOSS_PERCENT, Target
 from mpdiag.parse.multipass import Instance, Version
@@ -31,6 +31,7 @@ __all__ = [
     "target", "subnet", "bridge", "gateway", "vpn_interfaces", "environment",
     "vmnet", "vmnet_plist", "switch_address", "bridges", "instance_gateway", "instance_subnet",
     "instance_listed", "instance_ip", "primary_link", "gateway_problem", "internet_problem", "remedy_facts", "os_version",
+    "bridged_network", "networks", "instance_bridged", "bridging_in_use", "zones", "zone_collisions", "ip_evidence",
 ]
 
 _PLATFORMS: dict[str, ModuleType] = {"macos": _macos, "windows": _windows, "linux": _linux}
@@ -136,6 +137,43 @@ def switch_address(session: Any) -> ipaddress.IPv4Interface | None:
 def bridges(session: Any):
     """Linux: the Multipass bridges (list of Bridge, at least one), or NotApplicable saying why not."""
     return _fact(session, "bridges", _linux.bridges)
+
+
+# ---- Multipass's own networking: bridged networks, zones, an instance's current address ---------
+
+def bridged_network(session: Any) -> str | None:
+    """`local.bridged-network`, None when empty; NotApplicable while multipassd does not answer."""
+    return _fact(session, "bridged_network", _networking.bridged_network)
+
+
+def networks(session: Any):
+    """`multipass networks` (list of Network); NotApplicable on a backend without bridging."""
+    return _fact(session, "networks", _networking.networks)
+
+
+def instance_bridged(session: Any, name: str) -> bool:
+    """`local.<name>.bridged` (1.14+; NotApplicable before)."""
+    return session.fact(f"instance_bridged/{name}", lambda: _networking.instance_bridged(session, name))
+
+
+def bridging_in_use(session: Any) -> str | None:
+    """Why bridged networking is configured (the setting, a bridged instance), or None."""
+    return _fact(session, "bridging_in_use", _networking.bridging_in_use)
+
+
+def zones(session: Any):
+    """The availability zones (main); NotApplicable where `multipass zones` does not exist."""
+    return _fact(session, "zones", _networking.zones)
+
+
+def zone_collisions(session: Any):
+    """Zones whose subnet another interface or a route as specific collides with (list of Collision)."""
+    return _fact(session, "zone_collisions", _networking.zone_collisions)
+
+
+def ip_evidence(session: Any, name: str):
+    """The host's own record of the instance's current IPv4 (Evidence), or NotApplicable."""
+    return session.fact(f"ip_evidence/{name}", lambda: _networking.ip_evidence(session, name))
 
 
 # ---- the target instance's side --------------------------------------------------------------

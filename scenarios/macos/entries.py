@@ -20,7 +20,8 @@ from scenarios.macos.formats import HERE, LSOF_HEAD, RECORDED, UDP67, Inst, Mac,
 IDS = tuple(host_ids("macos"))
 QEMU_ONLY = tuple(i for i in IDS if i not in ("macos.multipass.daemon", "macos.multipass.driver",
                                                 "macos.interference.little_snitch", "macos.logs.known_errors"))
-PARAMS = {"dns_gateway": lambda m: {"server": m.gateway, "name": "google.ie"}}
+PARAMS = {"dns_gateway": lambda m: {"server": m.gateway, "name": "google.ie"},
+          "multipass_instance_bridged": lambda m: {"vm": m.instances[0].name}}
 SCENARIOS: dict[str, Scenario] = {}
 
 
@@ -46,6 +47,9 @@ def expected(m: Mac, **outcomes: str) -> dict[str, str]:
     out["macos.multipass.image_servers"] = "skipped"  # `find` is not in these bundles (only the way-out-* bundles hold it)
     if m.version_tuple() >= (1, 16, 2):
         out["macos.vmnet.subnet_in_192_168"] = "skipped"  # Multipass sets the subnet itself
+    # bridged networking and zones: only recordings that hold their probes judge them
+    out["macos.bridged.setting_valid"] = "passed" if m.bridged else "skipped"
+    out["macos.zones.subnets_free"] = "passed" if isinstance(m.zones, tuple) else "skipped"
     if m.daemon and m.driver in ("qemu", "applevz", "hyperkit") and any(
             i.state == "Unknown" or (i.state == "Running" and not i.ipv4) for i in m.instances):
         out["instance.state.running_with_ip"] = "failed"
@@ -77,12 +81,14 @@ CORPUS_1505 = (HERE.parent.parent / "selftests" / "data" / "corpus" / "macos" / 
 MACS: dict[str, Mac] = {}
 
 
-def scenario(name: str, about: str, m: Mac, known: tuple[int, ...] = (), **outcomes: str) -> None:
-    """`known`: the upstream issues (mpdiag/known_issues.py) the diagnosis must name."""
+def scenario(name: str, about: str, m: Mac, inside: dict | None = None, known: tuple[int, ...] = (),
+             **outcomes: str) -> None:
+    """One Mac; `inside`: what a recording of the first instance's side holds (probe -> Out);
+    `known`: the upstream issues (mpdiag/known_issues.py) the diagnosis must name."""
     MACS[name] = m
     SCENARIOS[name] = Scenario("macos", about, host_probes(m), expected(m, **outcomes), os_version=f"macOS {m.macos}",
                                multipass_version=m.multipass, recorded=RECORDED.isoformat(timespec="seconds"),
-                               known_issues=known)
+                               known_issues=known, instances={m.instances[0].name: inside} if inside else {})
 
 
 scenario("healthy", "Multipass 1.16.3 on macOS 15.1, one instance on 192.168.252.0/24 (bridge100): every check "
@@ -223,6 +229,49 @@ scenario("list-failed", "`multipass list` fails with `list failed: IP not availa
             "vmnet__bridge_exists": "skipped", "privacy__local_network": "skipped"})
 
 
+
+# ---- bridged networking, zones, a stale address (issue 11) -------------------------------------
+
+def _two_nics(extra: str | None) -> str:
+    """The guest's `ip -j addr`: enp0s1 on vmnet, enp0s2 bridged onto en0 (with `extra` or no IPv4)."""
+    links = guest.json.loads(guest.ip_addr([guest.IP]))
+    addr = ([{"family": "inet", "local": extra, "prefixlen": 24, "metric": 200, "broadcast": "192.168.1.255",
+              "scope": "global", "dynamic": True, "label": "enp0s2", "valid_life_time": 85962,
+              "preferred_life_time": 85962}] if extra else [])
+    links.append({"ifindex": 3, "ifname": "enp0s2", "flags": ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"],
+                  "mtu": 1500, "qdisc": "fq_codel", "operstate": "UP", "group": "default", "txqlen": 1000,
+                  "addr_info": addr})
+    return guest.json.dumps(links, separators=(",", ":")) + "\n"
+
+
+MAIN = "1.17.0-dev.1412+g1e2d3c4.mac"
+ZONES = (("zone1", True, "192.168.252.0/24"), ("zone2", True, "192.168.253.0/24"), ("zone3", True, "192.168.254.0/24"))
+BRIDGED = replace(H, bridged="en0", bridged_instances=("primary",), info=True,
+                  instances=(Inst("primary", ipv4=("192.168.252.2", "192.168.1.77")),))
+scenario("bridged-healthy", "primary is bridged onto en0 (`local.bridged-network=en0`, listed by `multipass "
+         "networks`): its second NIC has 192.168.1.77 from the LAN", BRIDGED,
+         {"ip_addr": Out(_two_nics("192.168.1.77"))},
+         **{"instance.bridged.nic_configured": "passed", "instance.state.ip_current": "passed"})
+scenario("bridged-setting-invalid", "`local.bridged-network` is en7 (a dock that is gone): `multipass networks` "
+         "does not list it, so `launch --bridged` fails", replace(H, bridged="en7"),
+         bridged__setting_valid="failed")
+scenario("bridged-nic-no-address", "primary is bridged onto en0 but its enp0s2 has no IPv4 (the LAN's DHCP never "
+         "answered it)", replace(BRIDGED, instances=(Inst("primary", ipv4=("192.168.252.2",)),)),
+         {"ip_addr": Out(_two_nics(None))}, **{"instance.bridged.nic_configured": "failed"})
+scenario("stale-ip", "Multipass 1.16.3 still reports 192.168.252.2 for primary, whose lease is now 192.168.252.3 "
+         "(#3772: the cached address is never re-validated); exec to the old address fails",
+         replace(H, leases=(("primary", "192.168.252.3"), ("primary", "192.168.252.2")), ping_user="timeout"),
+         {"ip_addr": Out("", 2, guest.EXEC_FAILED)}, known=(3772,),
+         privacy__local_network="skipped", **{"instance.state.ip_current": "failed"})
+scenario("zones-healthy", "Multipass main with its three zones on 192.168.252-254.0/24: nothing else uses them",
+         replace(H, multipass=MAIN, zones=ZONES))
+scenario("zones-collision", "Multipass main: the LAN on en0 moved to 192.168.253.0/24, zone2's subnet (chosen once, "
+         "never re-checked)", replace(H, multipass=MAIN, zones=ZONES, lan="192.168.253"),
+         zones__subnets_free="failed")
+scenario("zones-before-main", "Multipass 1.16.3 has no `zones` command: the zone check skips, saying so",
+         replace(H, zones="unknown"))
+
+
 # ---- the instance side ------------------------------------------------------------------------
 
 INSTANCE_IDS = [c.id for c in catalog.CHECKS if c.side == "instance" and c.id != "instance.state.listed"]
@@ -256,6 +305,7 @@ def all_passed(**changes: str) -> dict[str, str]:
     out = {i: "passed" for i in INSTANCE_IDS}
     out["instance.launch.gets_ip"] = "skipped"  # not launched by the suite
     out["instance.arp.extra_ips"] = "skipped"  # attached, no extra address: only read
+    out["instance.bridged.nic_configured"] = "skipped"  # these recordings hold no bridged setting
     for wid in ("instance.launch.dhcp_exchange", "instance.net.path_mtu", "instance.net.https_external"):
         out[wid] = "skipped"  # their probes are in the way-out scenarios, not in these recordings
     out.update(changes)
@@ -304,6 +354,7 @@ unreachable["shell_session"] = (guest.shell_failed(),)
 instance_scenario("instance-local-network", "local-network-privacy",
                   "macOS 15 Local Network privacy blocks the terminal: shell and exec fail with No route to host",
                   unreachable, {**{i: "skipped" for i in INSTANCE_IDS}, "instance.state.running_with_ip": "passed",
+                                "instance.state.ip_current": "passed",
                                 "instance.shell.reachable": "failed"})
 
 alias = _healthy()

@@ -75,6 +75,14 @@ class Mac:
     timeouts: tuple[str, ...] = ()
     garbled: dict[str, str] = field(default_factory=dict)
     list_error: str | None = None  # `multipass list` fails with these words (exit 2)
+    # bridged networking and zones (issue 11); None: the recording holds no such probe
+    bridged: str | None = None  # `local.bridged-network` ("" prints `<empty>`)
+    networks: tuple[tuple[str, str, str], ...] = (
+        ("bridge0", "bridge", "Network bridge with en1, en2"), ("en0", "wifi", "Wi-Fi"),
+        ("en1", "thunderbolt", "Thunderbolt 1"), ("en2", "thunderbolt", "Thunderbolt 2"))
+    bridged_instances: tuple[str, ...] = ()  # `local.<i>.bridged` is true (asked for the first instance)
+    info: bool = False  # the recording holds `multipass info`
+    zones: tuple[tuple[str, bool, str], ...] | str | None = None  # (name, available, subnet); "unknown": before main
 
     @property
     def gateway(self) -> str:
@@ -355,6 +363,31 @@ def ping(ip: str, how: str) -> tuple[str, dict | None]:
     return head + "Request timeout for icmp_seq 0\n" + tail, {"rc": 2, "stderr": ""}
 
 
+def networks_json(m: Mac) -> str:
+    return j4({"list": [{"description": d, "name": n, "type": t} for n, t, d in m.networks]})
+
+
+def info_json(m: Mac) -> str:
+    """`multipass info --format json` as 1.16 prints it (the fields the checks read and their neighbours)."""
+    info = {}
+    for i in m.instances:
+        running = i.state == "Running"
+        info[i.name] = {"cpu_count": "1" if running else "", "disks": {"sda1": {}}, "image_hash":
+                        "dced94c031cc1f23dee14419a3723a5b110df9938de0ac31913a2bfd07c755b4", "image_release":
+                        "24.04 LTS", "ipv4": list(i.ipv4) if running else [], "load": [], "memory": {},
+                        "mounts": {}, "release": "Ubuntu 24.04.1 LTS" if running else "", "snapshot_count": "0",
+                        "state": i.state}
+    return j4({"errors": [], "info": info})
+
+
+def zones_json(m: Mac) -> str:
+    """main's `zones --format json` (derived from the code: no upstream fixture; HEAD key order)."""
+    return json.dumps({n: {"available": a, "subnet": s} for n, a, s in m.zones}, indent=4) + "\n"
+
+
+UNKNOWN_ZONES = "Error: Unknown command or alias 'zones' (try \"multipass help\" or \"multipass aliases\")\n"
+
+
 # --- which probes a recording of this Mac holds ---------------------------------------
 
 
@@ -373,6 +406,18 @@ def probes(m: Mac) -> dict[str, tuple[str, dict | None]]:
             return p
         p["multipass_list"] = ((multipass_list(m), None) if m.list_error is None
                                else ("", {"rc": 2, "stderr": m.list_error + "\n"}))
+    if m.bridged is not None:
+        p["multipass_bridged_network"] = ((m.bridged or "<empty>") + "\n", None)
+        p["multipass_networks"] = (networks_json(m), None)
+        if m.instances:
+            name = m.instances[0].name
+            p["multipass_instance_bridged"] = (("true" if name in m.bridged_instances else "false") + "\n", None)
+    if m.info:
+        p["multipass_info"] = (info_json(m), None)
+    if m.zones == "unknown":
+        p["multipass_zones"] = (UNKNOWN_ZONES, {"rc": 1, "stderr": ""})
+    elif m.zones is not None:
+        p["multipass_zones"] = (zones_json(m), None)
     p["ifconfig"] = (ifconfig(m), None)
     p["netstat_routes"] = (netstat_routes(m), None)
     p["arp_table"] = (arp_table(m), None)
