@@ -39,9 +39,15 @@ LAYOUTS = {
 }
 
 
+def default_state_dir(prefix: str = NS_PREFIX) -> str:
+    """/run/mp-lab for the default lab, /run/<prefix>-lab for another MPLAB_NS_PREFIX: each lab
+    has its own state, so its own lock (state.lock is a flock in the state dir)."""
+    return DEFAULT_STATE_DIR if prefix == "mp" else f"/run/{prefix}-lab"
+
+
 def state_dir_from_env() -> Path:
-    """$LAB_STATE or /run/mp-lab."""
-    return Path(os.environ.get("LAB_STATE") or DEFAULT_STATE_DIR)
+    """$LAB_STATE, else the prefix's own state dir (default_state_dir)."""
+    return Path(os.environ.get("LAB_STATE") or default_state_dir())
 
 
 @dataclass

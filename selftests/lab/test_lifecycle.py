@@ -10,6 +10,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from lab import Lab, LabError  # noqa: E402
 from lab.netns import ns_list, pid_alive  # noqa: E402
+from lab.state import NS_PREFIX  # noqa: E402  (MPLAB_NS_PREFIX aware: a lab beside this one is not ours)
+from lab.topology import is_lab_ns  # noqa: E402
 from lab.testing import unavailable_reason  # noqa: E402
 
 if (_why := unavailable_reason()) is not None:
@@ -19,8 +21,8 @@ pytestmark = pytest.mark.lab
 
 
 def assert_clean(lab: Lab, pids: list[int]) -> None:
-    assert [n for n in ns_list() if n.startswith("mp-")] == []
-    assert not any(Path("/etc/netns").glob("mp-*")) if Path("/etc/netns").exists() else True
+    assert [n for n in ns_list() if is_lab_ns(n)] == []
+    assert not any(Path("/etc/netns").glob(f"{NS_PREFIX}-*")) if Path("/etc/netns").exists() else True
     assert not lab.state_dir.exists()
     assert [p for p in pids if pid_alive(p)] == []    # zombies count as dead
 

@@ -161,7 +161,8 @@ def test_launch_and_delete(standin_env, linux_lab):
     assert mp(standin_env, "purge").returncode == 0
     assert mp(standin_env, "delete", "--purge", name).returncode == 0
     assert set(linux_lab.state.instances) == {"primary", "second"}
-    assert not Path("/run/netns/mp-i-extra").exists() and not Path(f"/run/netns/mp-i-{name}").exists()
+    prefix = linux_lab.state.instance_prefix
+    assert not Path(f"/run/netns/{prefix}extra").exists() and not Path(f"/run/netns/{prefix}{name}").exists()
     assert mp(standin_env, "launch", "--name", "9bad").returncode == 2
 
 
