@@ -333,6 +333,19 @@ _ALL += [
        "a container, a bridged router).",
        GENERIC,
        "sudo tcpdump -i {bridge} -n -e -vv 'udp and (port 67 or port 68)'"),
+    _r("instance.dhcp.no_offer_windows", "Internet Connection Sharing does not answer DHCP on the Default Switch",
+       "The instance asks for an address and nobody answers on {bridge}: ICS (the SharedAccess service) serves "
+       "the Default Switch's DHCP; it is stopped or wedged, or a firewall product drops DHCP. Restart it, as "
+       "Administrator, and capture the next launch again.",
+       WIN_SWITCH, "Get-Service SharedAccess", "Restart-Service SharedAccess  # as Administrator",
+       "pktmon filter add DHCP -t UDP -p 67; pktmon start --capture --comp nics --file-name dhcp.etl  "
+       "# as Administrator, then launch; then: pktmon stop; pktmon etl2pcap dhcp.etl; pktmon filter remove"),
+    _r("instance.dhcp.rogue_windows", "Stop the other DHCP server on the Default Switch",
+       "{rogue} answers the instances' DHCP on {bridge} instead of ICS ({gateway}): its leases give them another "
+       "router and DNS. Find the VM with that MAC on the Default Switch and stop its DHCP server, or move it to "
+       "another switch.",
+       WIN_SWITCH, "Get-VM | Get-VMNetworkAdapter | Where-Object SwitchName -eq 'Default Switch' | "
+                   "Select-Object VMName, MacAddress, IPAddresses"),
     _r("instance.dhcp.no_discover", "The instance never asked for an address",
        "No DISCOVER came from the launched instance on {bridge}: it did not boot far enough, or its NIC is "
        "attached elsewhere.",
