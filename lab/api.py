@@ -118,7 +118,8 @@ class Lab:
         """Environment for running the real suite against the lab (stand-in first on PATH)."""
         st = self.state
         return {**os.environ, "PATH": f"{st.bin_dir}:{os.environ.get('PATH', '')}",
-                "LAB_STATE": str(self.state_dir.resolve())}
+                "LAB_STATE": str(self.state_dir.resolve()),
+                "MPDIAG_MULTIPASS_DATA": str(Path(st.state_dir, "data").resolve())}
 
     def recorded_pids(self) -> list[int]:
         """Every pid the lab (or the stand-in) ever started, for leak checks."""

@@ -11,7 +11,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Callable
 
-from . import services, topology, web
+from . import lan, services, topology, web
 from .netns import LabError, nsx, ns_list, run
 from .state import LabState, current_pids
 
@@ -289,6 +289,48 @@ def flush_neigh(st: LabState) -> None:
             nsx(ns, ["ip", "neigh", "flush", "all"], check=False)
 
 
+# ---- bridged networking, zones, a stale address (lab/lan.py) -------------------------------------
+
+def bridged_missing(st: LabState, arg: str | None) -> None:
+    """`multipass set local.bridged-network=eth7`: never validated when set (1.16)."""
+    lan.set_setting(st, "local.bridged-network", arg or "eth7")
+
+
+def networkmanager_absent(st: LabState, arg: str | None) -> None:
+    """The lab host's systemd has no NetworkManager (Ubuntu Server, #2726): its unit view says inactive."""
+    lan.set_unit(st, "NetworkManager", None)
+
+
+def nic_no_dhcp(st: LabState, arg: str | None) -> None:
+    """The LAN's DHCP server stops; the bridged instance's extra NIC asks again and gets nothing."""
+    services.stop(st, "lan-dhcp")
+    for name in lan.extra_nics(st):
+        if name in st.instances:
+            lan.extra_dhcp(st, name, tries=1)
+
+
+def zone_collision(st: LabState, arg: str | None) -> None:
+    """zone2's file names the LAN's subnet (chosen once, before the LAN moved there; never re-checked)."""
+    lan.write_zones(st, {**lan.zone_subnets(st), "zone2": lan.LAN_NET})
+
+
+def stale_ip(st: LabState, arg: str | None) -> None:
+    """The first instance's lease changes (a dnsmasq reservation, then DHCP again) while the
+    stand-in keeps reporting the address it had: the daemon's stale cache (#3772, #5075)."""
+    name = st.primary
+    inst = st.instances[name]
+    old = inst.ip
+    if not old:
+        raise LabError(f"stale-ip: {name} has no address to go stale")
+    new = f"{st.subnet_prefix}.{201 if old.endswith('.200') else 200}"
+    st.path("data", "network", "dnsmasq.hosts").write_text(f"{inst.mac},{new}\n")
+    services.start_multipass_dnsmasq(st)  # rereads the reservations
+    services.dhcp(st, [name])
+    if st.instances[name].ip != new:
+        raise LabError(f"stale-ip: {name} got {st.instances[name].ip}, not the reserved {new}")
+    lan.set_cached_ip(st, name, old)
+
+
 FAULTS: dict[str, Fault] = {f.name: f for f in [
     Fault("dns-stop", BOTH, "gateway DNS stopped (linux: dnsmasq restarted with --port=0, DHCP stays)", dns_stop),
     Fault("dns-squat", BOTH, "dnscrypt-proxy holds 0.0.0.0:53 udp+tcp; the real DNS cannot start "
@@ -316,6 +358,13 @@ FAULTS: dict[str, Fault] = {f.name: f for f in [
           "another CA (TLS inspection)", tls_intercept),
     Fault("proxy-required", BOTH, "direct HTTPS to the image server dropped; only the proxy passes "
           "(the daemon is not told)", proxy_required),
+    Fault("bridged-missing", LINUX, "local.bridged-network names eth7, which `multipass networks` does not list",
+          bridged_missing, "the network's name (default eth7)"),
+    Fault("networkmanager-absent", LINUX, "the lab host's systemd view has no NetworkManager", networkmanager_absent),
+    Fault("nic-no-dhcp", LINUX, "the LAN's DHCP server stopped: the bridged NIC gets no address", nic_no_dhcp),
+    Fault("zone-collision", LINUX, "zone2's file names the LAN's subnet 192.168.77.0/24", zone_collision),
+    Fault("stale-ip", LINUX, "the first instance's lease moves to .200; the stand-in keeps reporting the old "
+          "address (a stale cache)", stale_ip),
     Fault("dhcp-blocked", LINUX, "INPUT drop of udp/67 on the bridge before Multipass's ACCEPT (ufw)", dhcp_blocked),
 ]}
 
@@ -344,6 +393,7 @@ def heal(st: LabState) -> None:
         if label in SQUATTERS or label in ("rogue-dhcp", "interceptor"):
             services.stop(st, label)
     topology.apply_firewall(st)
+    lan.heal(st)
     nsx(st.net_ns, ["nft", "delete", "table", "inet", "mplab_proxyonly"], check=False)
     run(["ip", "-n", st.host_ns, "link", "set", st.uplink, "mtu", "1500"])
     if not services.alive(st, "image-server"):

@@ -19,6 +19,7 @@ DEFAULT_STATE_DIR = "/run/mp-lab"
 NS_PREFIX = os.environ.get("MPLAB_NS_PREFIX") or "mp"
 HOST_NS = f"{NS_PREFIX}-host"
 NET_NS = f"{NS_PREFIX}-net"
+LAN_NS = f"{NS_PREFIX}-lan"  # the LAN a bridged instance joins (lab/lan.py)
 INSTANCE_NS_PREFIX = f"{NS_PREFIX}-i-"
 UPLINK = "wan0"
 WAN_HOST_IP = "203.0.113.2"

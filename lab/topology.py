@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import services, web
 from .netns import LabError, kill_pid, ns_list, ns_pids, nsx, run
-from .state import (HOST_NS, INSTANCE_NS_PREFIX, LAYOUTS, NET_NS, InstanceState, LabState, current_pids,
+from .state import (HOST_NS, INSTANCE_NS_PREFIX, LAN_NS, LAYOUTS, NET_NS, InstanceState, LabState, current_pids,
                     forget_pid, load_state, locked)
 
 BIN_DIR = Path(__file__).resolve().parent / "bin"
@@ -25,7 +25,7 @@ MP_COMMENT = "generated for Multipass network {bridge}"
 
 def is_lab_ns(name: str) -> bool:
     """Namespaces the lab owns by name: mp-host, mp-net, mp-i-* (another MPLAB_NS_PREFIX: its own)."""
-    return name in (HOST_NS, NET_NS) or name.startswith(INSTANCE_NS_PREFIX)
+    return name in (HOST_NS, NET_NS, LAN_NS) or name.startswith(INSTANCE_NS_PREFIX)
 
 
 # ---- firewall --------------------------------------------------------------------------------
@@ -221,6 +221,13 @@ def _build(st: LabState, names: list[str]) -> None:
     missing = [k for k, v in got.items() if not v]
     if missing:
         raise LabError(f"initial DHCP failed for {', '.join(missing)} (see {st.path('logs')})")
+    if st.layout == "linux":  # the LAN, and the first instance bridged onto it (lab/lan.py)
+        from . import lan
+
+        lan.build(st)
+        nic = lan.attach(st, names[0])
+        if not st.path("leases", f"{st.instances[names[0]].netns}.{nic['guest']}.ip").exists():
+            raise LabError(f"the LAN's DHCP gave {names[0]}'s {nic['guest']} no address (see {st.path('logs')})")
 
 
 def down(state_dir: Path, _locked: bool = False) -> None:

@@ -29,7 +29,9 @@ pytestmark = pytest.mark.lab
 
 LINUX_IDS = sorted(c.id for c in catalog.CHECKS if c.platform == "linux")
 # the lab has no snap.multipass unit, so there is no journal to read: that check skips, saying so
-NO_JOURNAL = {"linux.logs.known_errors": "skipped"}
+NO_JOURNAL = {"linux.logs.known_errors": "skipped",
+              # the stand-in speaks 1.16.3, which has no zones (test_zone_subnets runs it as main)
+              "linux.zones.subnets_free": "skipped"}
 
 
 def expect(failed: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
@@ -47,6 +49,8 @@ FAULTS: dict[str, tuple[set[str], str]] = {
     "forward-drop": ({"linux.firewall.forward"}, "routing"),
     "dhcp-blocked": ({"linux.firewall.dhcp_allowed"}, "generic"),
     "ip-forward-off": ({"linux.sysctl.ip_forward"}, "dns"),
+    "bridged-missing": ({"linux.bridged.setting_valid"}, "generic"),
+    "networkmanager-absent": ({"linux.bridged.networkmanager"}, "generic"),
 }
 # what each failure message must name (evidence), besides the check ID and remedy commands
 EVIDENCE = {
@@ -57,6 +61,9 @@ EVIDENCE = {
     "forward-drop": {"linux.firewall.forward": ["policy DROP", "REJECT", "mpqemubr0"]},
     "dhcp-blocked": {"linux.firewall.dhcp_allowed": ["--dport 67 -j DROP", "mpqemubr0"]},
     "ip-forward-off": {"linux.sysctl.ip_forward": ["net.ipv4.ip_forward is 0"]},
+    "bridged-missing": {"linux.bridged.setting_valid": ["'eth7'", "br-eth1 (bridge), eth1 (ethernet)"]},
+    "networkmanager-absent": {"linux.bridged.networkmanager": ["local.bridged-network is eth1",
+                                                               "NetworkManager is inactive"]},
 }
 
 
@@ -82,13 +89,14 @@ def lab_options(lab) -> list[str]:
     return ["--external-ip", st.external_ip, "--external-dns", st.external_dns, "--probe-name", st.probe_name]
 
 
-def run_suite_in(lab, *args: str, reports: Path, ns: str = HOST_NS, timeout: float = 300) -> SuiteRun:
+def run_suite_in(lab, *args: str, reports: Path, ns: str = HOST_NS, timeout: float = 300,
+                 extra_env: dict[str, str] | None = None) -> SuiteRun:
     """The real suite (`python -m pytest` at the project root) inside a lab namespace."""
     reports.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--reports={reports}",
             f"--junitxml={reports / 'junit.xml'}", *lab_options(lab), *args]
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
-    proc = subprocess.run(netns_argv(ns, argv, lab_env(lab)), cwd=ROOT, capture_output=True, text=True,
+    proc = subprocess.run(netns_argv(ns, argv, {**lab_env(lab), **(extra_env or {})}), cwd=ROOT, capture_output=True, text=True,
                           env=env, timeout=timeout)
     return SuiteRun(proc.returncode, proc.stdout, proc.stderr, reports)
 
@@ -194,5 +202,24 @@ def test_fault_fails_exactly_its_checks(lab, fault, tmp_path):
         assert triage["check"] in expected_failed, triage
         assert run.rc == 1
         _record(lab, fault, expected_failed, tmp_path)
+    finally:
+        lab.heal()
+
+
+def test_zone_subnets(lab, tmp_path):
+    """The stand-in as Multipass main (`zones`): healthy zones pass; zone2's file naming the LAN's
+    subnet (the route and address of br-eth1) fails, with the zone file to delete."""
+    main = {"MPLAB_VERSION": "1.17.0-dev.1412+g1e2d3c4"}
+    lab.heal()
+    try:
+        run = run_suite_in(lab, "-m", "linux and host", "-k", "zone", reports=tmp_path / "a", extra_env=main)
+        assert run.outcomes()["linux.zones.subnets_free"] == "passed", run.stdout[-2000:]
+        lab.fault("zone-collision")
+        run = run_suite_in(lab, "-m", "linux and host", "-k", "zone", reports=tmp_path / "b", extra_env=main)
+        assert run.outcomes()["linux.zones.subnets_free"] == "failed", run.stdout[-2000:]
+        assert_failure_carries_remedy(run, "linux.zones.subnets_free",
+                                      ["zone zone2 (192.168.77.0/24) collides with the route 192.168.77.0/24 on br-eth1",
+                                       "zones/zone2.json"])
+        assert run.diagnosis["triage"]["problem_class"] == "routing"
     finally:
         lab.heal()

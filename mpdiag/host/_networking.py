@@ -62,6 +62,11 @@ def instance_bridged(session: Any, name: str) -> bool:
     if number is not None and number < BRIDGED_SINCE:
         raise NotApplicable(f"Multipass {'.'.join(map(str, number))} has no `local.<instance>.bridged` "
                             "setting (1.14+)")
+    res = session.result("multipass_instance_bridged", vm=name)
+    failure = cli_failure(res.error_text) if res.rc != 0 and not res.timed_out else None
+    if failure and NOT_IMPLEMENTED in failure[1]:
+        raise NotApplicable(f"this driver has no bridged networking (`multipass get local.{name}.bridged`: "
+                            f"{failure[1]})")
     return session.get("multipass_instance_bridged", vm=name)
 
 
