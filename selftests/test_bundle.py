@@ -10,7 +10,7 @@ import tarfile
 import pytest
 
 from mpdiag.bundle import BundleWriter, Manifest, open_bundle, pack
-from mpdiag.errors import BundleError, NotRecorded
+from mpdiag.errors import BundleError, NotRecorded, ProbeError
 from mpdiag.runner import CommandResult
 from selftests.suite import ROOT, run_suite
 
@@ -239,6 +239,22 @@ def test_a_recording_replays_each_params_apart(tmp_path):
     assert replayed[2].name == "public" and replayed[3].name == "trusted" and replayed[2] != replayed[3]
     with pytest.raises(NotRecorded, match="arping' with iface=mpqemubr0, ip=10.97.23.9 is not recorded"):
         replay.get("arping", iface="mpqemubr0", ip="10.97.23.9")  # format 2 answers exactly its params
+
+
+def test_a_result_gathered_beside_the_source_is_a_probe_result_and_recorded(tmp_path):
+    """The launch's DHCP capture: provided to the session, read like any probe, in the bundle."""
+    from mpdiag.probes import ProbeSession, RecordingSource, ReplaySource
+
+    writer = BundleWriter(tmp_path / "rec")
+    live = ProbeSession(RecordingSource(_Answers(), writer), "linux")
+    capture = CommandResult(("tcpdump",), 0, b"not a pcap", b"", 0.5)
+    live.provide("dhcp_capture", capture)
+    assert live.result("dhcp_capture") is capture and live.executions == 0
+    with pytest.raises(ProbeError, match="already has a result"):
+        live.provide("dhcp_capture", capture)
+    writer.finish(Manifest(platform="linux"))
+    replay = ProbeSession(ReplaySource(open_bundle(tmp_path / "rec")), "linux")
+    assert replay.result("dhcp_capture").stdout == b"not a pcap"
 
 
 def test_format_1_answers_every_params_of_a_probe(tmp_path):

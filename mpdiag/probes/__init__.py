@@ -230,7 +230,10 @@ class RecordingSource:
         self.unrecorded: list[str] = []
 
     def fetch(self, probe: Probe, ctx: ProbeContext) -> CommandResult:
-        result = self.inner.fetch(probe, ctx)
+        return self.record(probe, ctx, self.inner.fetch(probe, ctx))
+
+    def record(self, probe: Probe, ctx: ProbeContext, result: CommandResult) -> CommandResult:
+        """Write one result into the bundle (also one gathered beside the source: ProbeSession.provide)."""
         try:
             self.writer.write(probe.name, ctx.instance, result, ctx.params)
         except BundleError as exc:
@@ -357,6 +360,20 @@ class ProbeSession:
             with self._lock:
                 del self._inflight[key]
             running.set()
+
+    def provide(self, name: str, result: CommandResult, /, instance: str | None = None, **params: Any) -> None:
+        """A probe's result gathered beside the source, not by it (the DHCP capture taken while
+        the launch runs): kept as the probe's result, read like any other, and written into
+        the bundle when this session records. A probe already run is never replaced."""
+        key = (name, instance, tuple(sorted(params.items())))
+        with self._lock:
+            if key in self.results:
+                raise ProbeError(f"probe {name!r} already has a result in this session")
+            p = self.probe(name)
+            self.results[key] = result
+            record = getattr(self.source, "record", None)
+            if record is not None:
+                record(p, ProbeContext(self, params, instance, self.timeout), result)
 
     def get(self, name: str, /, instance: str | None = None, **params: Any) -> Any:
         """The parsed value of a probe, or the error that says why there is none (memoised)."""
