@@ -33,6 +33,11 @@ exactly the schema below (types checked: ``rc`` an int and not a bool, ``timed_o
 bool, ``argv`` a list of strings, ``params`` strings to strings), no duplicate keys, no
 NaN, no number longer than 20 digits. Links (symbolic or hard), devices, FIFOs and sparse
 members are refused; OS litter (``.DS_Store``, AppleDouble ``._*``) is skipped.
+
+Longer than ~300 lines on purpose: the format's names (stems, params), its JSON schema,
+the reader that validates a bundle and the writer that makes one are one contract, kept
+side by side so a writer change cannot drift from the reader; only the bounded reading of
+files and archives is apart (mpdiag/bundle_read.py).
 """
 
 from __future__ import annotations

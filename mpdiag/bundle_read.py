@@ -14,6 +14,9 @@ size, and its pax parser is quadratic on some inputs (seconds for 64 KiB). Here 
 header's size is checked first and pax records are parsed in one linear pass. Plain tar
 and gzip (`tar czf`, also several gzip members concatenated) are read; gzip is inflated
 through a bounded ``zlib`` decompressor, so a bomb stops at the cap.
+
+Longer than ~300 lines on purpose: the directory walk and the streaming tar reader share
+the limits and the refusals (links, devices, litter), which must be enforced identically.
 """
 
 from __future__ import annotations

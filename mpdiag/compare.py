@@ -10,7 +10,9 @@ firewalld zones.
 
 A fact either side cannot tell (not recorded, needs root, unparseable) is no change:
 it is left out, never guessed. Process facts compare tools by name, not pid (pids
-change on every boot). Nothing here runs a command: every value comes from probes.
+change on every boot). Nothing here runs a command: every value comes from probes, and
+what the host model derives (the OS, the versions, the driver, the subnet and bridge, the
+Default Switch's address) is read from the model (mpdiag.host), never derived again.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+from mpdiag import host
 from mpdiag.errors import DiagError
-from mpdiag.facts import linux as linux_facts
-from mpdiag.facts import macos as mac_facts
-from mpdiag.facts.windows import adapter_ipv4
+from mpdiag.host import NotApplicable
+from mpdiag.host.rules import macos as mac_facts
 from mpdiag.parse.iproute import IpRoute
 from mpdiag.parse.netstat import route_for
+from mpdiag.parse.unavailable import Absent, Unavailable
 
 Value = Any  # str, a sorted list of str, or None (unknown)
 INTERNET = "1.1.1.1"  # where "the default route" leads (as the routing checks)
@@ -70,60 +73,47 @@ def _items(v: Value) -> list[str]:
 
 
 def _get(ps, name: str, **params: Any) -> Any:
-    """A probe's value, or None when it cannot be had (the fact is then unknown)."""
+    """A probe's value, or None when it cannot be had (the fact is then unknown; so is a probe
+    whose readers found it absent, denied or not installed)."""
     try:
-        return ps.get(name, **params)
+        value = ps.get(name, **params)
+    except DiagError:
+        return None
+    return None if isinstance(value, Unavailable) else value
+
+
+def _model(fact: Callable[[Any], Any], ps) -> Any:
+    """A host-model fact, or None when the model cannot tell."""
+    try:
+        return fact(ps)
     except DiagError:
         return None
 
 
 # --- facts every platform has -------------------------------------------------------------------
 
-def _bundle(ps):
-    src = ps.source
-    return getattr(src, "bundle", None) or getattr(getattr(src, "inner", None), "bundle", None)
-
-
 def os_version(ps) -> Value:
-    sw = _get(ps, "sw_vers") if ps.platform == "macos" else None
-    if sw is not None:
-        return f"{sw.product_name} {sw.version}"
-    bundle = _bundle(ps)
-    if bundle is not None:
-        return bundle.manifest.os_version
-    if ps.mode == "live":
-        import platform
-
-        return f"{platform.system()} {platform.release()}"
-    return None
+    return host.os_version(ps)
 
 
 def multipass_version(ps) -> Value:
-    v = _get(ps, "multipass_version")
+    v = _model(host.version, ps)
     if v is None:
         return None
     return v.client if v.daemon in (None, v.client) else f"{v.client} (multipassd {v.daemon})"
 
 
 def daemon(ps) -> Value:
-    v = _get(ps, "multipass_version")
+    v = _model(host.version, ps)
     return None if v is None else ("answers" if v.daemon is not None else "does not answer")
 
 
 def driver(ps) -> Value:
-    v = _get(ps, "multipass_driver")
+    v = _model(host.driver, ps)
     return None if v is None else str(v)
 
 
 # --- macOS --------------------------------------------------------------------------------------
-
-def _mac_subnet(ps):
-    v = _get(ps, "multipass_version")
-    instances = (_get(ps, "multipass_list") or []) if v is not None and v.daemon else []
-    plist = _get(ps, "vmnet_plist")
-    return mac_facts.live_subnet(_get(ps, "ifconfig"), plist if isinstance(plist, dict) else None, instances,
-                                 v.number if v else None)
-
 
 def _mac_route(ps, ip: str) -> Value:
     routes = _get(ps, "netstat_routes")
@@ -155,7 +145,7 @@ def _fw(ps, name: str, attr: str) -> Value:
 
 
 def _mac(ps) -> dict[str, tuple[str, Callable[[], Value]]]:
-    sub = _mac_subnet(ps)
+    sub = _model(host.vmnet, ps)
     procs = _get(ps, "processes")
     ifaces = _get(ps, "ifconfig")
     lsof53, lsof67, nat = _get(ps, "lsof_port53"), _get(ps, "lsof_udp67"), _get(ps, "pf_nat")
@@ -199,9 +189,13 @@ def _linux_route(routes: Sequence[IpRoute], ip: ipaddress.IPv4Address) -> str:
 
 
 def _linux(ps) -> dict[str, tuple[str, Callable[[], Value]]]:
-    links = _get(ps, "host_ip_addr")
+    try:
+        bridges: list | None = host.bridges(ps)
+    except NotApplicable:
+        bridges = []  # no Multipass bridge here
+    except DiagError:
+        bridges = None
     routes = _get(ps, "host_ip_route")
-    bridges = [linux_facts.bridge_from_link(b) for b in linux_facts.multipass_bridges(links)] if links else []
     first = bridges[0] if bridges else None
     sockets = _get(ps, "listening_sockets")
     ufw = _get(ps, "ufw_status")
@@ -213,8 +207,8 @@ def _linux(ps) -> dict[str, tuple[str, Callable[[], Value]]]:
         return sorted({f"{s.name or 'pid ' + str(s.pid)} ({s.proto} {s.ip}:{s.port})" for s in sockets if s.port == port})
 
     return {
-        "subnet": ("the instance subnet", lambda: None if links is None else str(first.subnet) if first else "(none)"),
-        "bridge": ("the Multipass bridge", lambda: None if links is None else
+        "subnet": ("the instance subnet", lambda: None if bridges is None else str(first.subnet) if first else "(none)"),
+        "bridge": ("the Multipass bridge", lambda: None if bridges is None else
                    ", ".join(f"{b.name} {'up' if b.link and b.link.up else 'down'}" for b in bridges) or "(none)"),
         "route_to_subnet": ("the route to the subnet", lambda: None if routes is None or first is None or
                             first.subnet is None else _linux_route(routes, first.host)),
@@ -234,23 +228,30 @@ def _linux(ps) -> dict[str, tuple[str, Callable[[], Value]]]:
 # --- Windows ------------------------------------------------------------------------------------
 
 def _windows(ps) -> dict[str, tuple[str, Callable[[], Value]]]:
-    addrs = _get(ps, "default_switch_ip")
     ics = _get(ps, "hosts_ics")
     svc = _get(ps, "ics_service")
 
     def switch() -> Value:
-        if addrs is None:
+        try:
+            address = host.switch_address(ps)
+        except DiagError:
             return None
-        usable = [a for a in adapter_ipv4(addrs) if not a.ip.is_link_local]
-        return str(usable[0].network) if usable else "(none)"
+        return str(address.network) if address else "(none)"
 
     return {
         "subnet": ("the Default Switch subnet", switch),
         "ics": ("the ICS service (SharedAccess)", lambda: None if not isinstance(svc, dict) else
                 str(svc.get("Status", svc.get("status")))),
-        "hosts_ics": ("hosts.ics lines", lambda: None if ics is None else sorted(
+        "hosts_ics": ("hosts.ics lines", lambda: [] if _absent(ps, "hosts_ics") else None if ics is None else sorted(
             f"{e.ip} {e.name}" for e in ics.entries)),
     }
+
+
+def _absent(ps, name: str) -> bool:
+    try:
+        return isinstance(ps.get(name), Absent)
+    except DiagError:
+        return False
 
 
 PLATFORM_FACTS = {"macos": _mac, "linux": _linux, "windows": _windows}

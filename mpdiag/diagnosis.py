@@ -113,7 +113,7 @@ def _safe_list(value: Any) -> list:
 
 
 def _macos_path(get: Callable[[str], Any], env: dict[str, Any]) -> None:
-    from mpdiag.facts import macos
+    from mpdiag.host.rules import macos
 
     ifaces = get("ifconfig") or {}
     bridges = macos.vmnet_bridges(ifaces) if ifaces else []
@@ -131,7 +131,7 @@ def _macos_path(get: Callable[[str], Any], env: dict[str, Any]) -> None:
 
 
 def _linux_path(get: Callable[[str], Any], env: dict[str, Any]) -> None:
-    from mpdiag.facts import linux
+    from mpdiag.host.rules import linux
 
     links = get("host_ip_addr") or {}
     bridges = linux.multipass_bridges(links) if links else []

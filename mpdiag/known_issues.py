@@ -30,7 +30,7 @@ class KnownIssue:
     platform: str                  # macos | windows | linux
     drivers: tuple[str, ...]       # the drivers it bites on
     checks: tuple[str, ...]        # any of these failing shows it
-    signatures: tuple[str, ...] = ()   # or any of these log signatures (mpdiag/facts/logs.py labels)
+    signatures: tuple[str, ...] = ()   # or any of these log signatures (mpdiag/host/rules/logs.py labels)
     os_from: Version | None = None     # OS version range, inclusive start
     os_below: Version | None = None    # exclusive end
     multipass_from: Version | None = None  # first affected release

@@ -19,7 +19,7 @@ import json
 import struct
 from typing import Mapping, Sequence
 
-from mpdiag.facts.pmtu import sizes_for
+from mpdiag.host.rules.pmtu import sizes_for
 from scenarios.build import Out
 
 HOST = "cloud-images.ubuntu.com"

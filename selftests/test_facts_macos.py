@@ -1,4 +1,4 @@
-"""mpdiag.facts.macos: the live vmnet subnet, port holders, VPN interfaces, known tools
+"""mpdiag.host.rules.macos: the live vmnet subnet, port holders, VPN interfaces, known tools
 (real pastes from selftests/data/corpus/macos where they exist)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mpdiag.facts import macos as facts
+from mpdiag.host.rules import macos as facts
 from mpdiag.parse.ifconfig import parse_ifconfig
 from mpdiag.parse.lsof import parse_lsof
 from mpdiag.parse.multipass import Instance

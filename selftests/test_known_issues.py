@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mpdiag import catalog, diagnosis, known_issues
-from mpdiag.facts import logs
+from mpdiag.host.rules import logs
 from mpdiag.report import html, issue_md
 
 

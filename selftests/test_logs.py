@@ -1,4 +1,4 @@
-"""multipassd's log: the known failure signatures (mpdiag/facts/logs.py) on real corpus logs and
+"""multipassd's log: the known failure signatures (mpdiag/host/rules/logs.py) on real corpus logs and
 hand-made lines, and the three `<platform>.logs.known_errors` checks' skip paths through the suite."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 
 from mpdiag import catalog
 from mpdiag.errors import ParseError
-from mpdiag.facts import logs
+from mpdiag.host.rules import logs
 from mpdiag.probes import load_all
 from mpdiag.remedies import remedy
 from selftests.suite import ROOT, run_suite

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from mpdiag.errors import ParseError
-from mpdiag.facts import instance as facts
+from mpdiag.host.rules import instance as facts
 from mpdiag.parse import dig, iproute, iputils, resolver
 from mpdiag.parse.multipass import parse_list
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mpdiag.errors import ParseError
-from mpdiag.facts import linux as facts
+from mpdiag.host.rules import linux as facts
 from mpdiag.parse import firewalld, iptables, snap, sockets, sysctl, ufw
 from mpdiag.parse.iproute import parse_ip_addr
 

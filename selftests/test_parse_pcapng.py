@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mpdiag.errors import ParseError
-from mpdiag.facts import dhcp
+from mpdiag.host.rules import dhcp
 from mpdiag.parse import dhcp_pcap
 
 DATA = Path(__file__).parent / "data" / "way_out"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from mpdiag.errors import ParseError
-from mpdiag.facts import dhcp, pmtu
-from mpdiag.facts.proxy import ProxyView, daemon_summary, misplaced, used_proxy
+from mpdiag.host.rules import dhcp, pmtu
+from mpdiag.host.rules.proxy import ProxyView, daemon_summary, misplaced, used_proxy
 from mpdiag.parse import dhcp_pcap, images, proxy, tls
 from mpdiag.parse.pmtu import parse_df_ping, parse_link_mtus
 

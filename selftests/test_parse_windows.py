@@ -14,8 +14,8 @@ from typing import Any, Callable
 import pytest
 
 from mpdiag.errors import ParseError
-from mpdiag.facts import windows as facts
-from mpdiag.parse import bcdedit, hosts_ics, multipass_net, netsh, powershell
+from mpdiag.host.rules import windows as facts
+from mpdiag.parse import bcdedit, hosts_ics, multipass_net, netsh, powershell, powershell_text
 from mpdiag.parse.text import decode
 
 DATA = Path(__file__).parent / "data"
@@ -34,11 +34,11 @@ def hand(name: str) -> str:
 def _optional_feature(text: str) -> list[list[dict[str, str]]]:
     """The get-windowsoptionalfeature paste: a Get-Service table, then a Format-List."""
     out = []
-    for command, body in powershell.split_prompt_sections(text):
+    for command, body in powershell_text.split_prompt_sections(text):
         if command and command.startswith("Get-Service"):
-            out.append(powershell.parse_format_table(body))
+            out.append(powershell_text.parse_format_table(body))
         else:
-            out.append(powershell.parse_format_list(body))
+            out.append(powershell_text.parse_format_list(body))
     return out
 
 
@@ -48,9 +48,9 @@ def _av(text: str) -> list[dict[str, Any]]:
 
 # kind (file-name prefix) -> the parser that reads it
 KIND_PARSERS: dict[str, Callable[[str], Any]] = {
-    "get-vmswitch": powershell.parse_format_list,
-    "get-hnsnetwork": powershell.parse_format_list,
-    "get-netadapter": powershell.parse_format_table,
+    "get-vmswitch": powershell_text.parse_format_list,
+    "get-hnsnetwork": powershell_text.parse_format_list,
+    "get-netadapter": powershell_text.parse_format_table,
     "get-windowsoptionalfeature": _optional_feature,
     "hosts-ics": hosts_ics.parse_hosts_ics,
     "netsh-excludedportrange": netsh.parse_excluded_port_ranges,
@@ -60,9 +60,9 @@ KIND_PARSERS: dict[str, Callable[[str], Any]] = {
 
 ALL_PARSERS: dict[str, Callable[[str], Any]] = {
     "json": powershell.parse_json_objects,
-    "format_list": powershell.parse_format_list,
-    "format_table": powershell.parse_format_table,
-    "sections": powershell.split_prompt_sections,
+    "format_list": powershell_text.parse_format_list,
+    "format_table": powershell_text.parse_format_table,
+    "sections": powershell_text.split_prompt_sections,
     "hosts_ics": hosts_ics.parse_hosts_ics,
     "excluded": netsh.parse_excluded_port_ranges,
     "portproxy": netsh.parse_portproxy,
@@ -149,7 +149,7 @@ def corpus(kind: str) -> str:
 
 
 def test_corpus_vmswitch_format_list_is_not_the_default_switch() -> None:
-    (switch,) = powershell.parse_format_list(corpus("get-vmswitch"))
+    (switch,) = powershell_text.parse_format_list(corpus("get-vmswitch"))
     assert switch["Name"] == "nat"
     assert switch["Id"] == "39f67a28-b6b5-426a-b542-8af84d09d1c9"
     assert powershell.switch_type_name(switch["SwitchType"]) == "Internal"
@@ -160,7 +160,7 @@ def test_corpus_vmswitch_format_list_is_not_the_default_switch() -> None:
 
 
 def test_corpus_hnsnetwork_default_switch_has_the_switch_guid() -> None:
-    networks = powershell.parse_format_list(corpus("get-hnsnetwork"))
+    networks = powershell_text.parse_format_list(corpus("get-hnsnetwork"))
     assert len(networks) == 1
     net = networks[0]
     # The HNS network of the Default Switch carries the switch's own GUID, upper-case, as `ID`.
@@ -169,18 +169,18 @@ def test_corpus_hnsnetwork_default_switch_has_the_switch_guid() -> None:
     assert facts.default_switch_network(networks) is net
     assert net["Flags"] == "3"
     assert net["GatewayMac"] == "00-15-5D-AB-96-3C"
-    exts = powershell.parse_ps_hashtables(net["Extensions"])
+    exts = powershell_text.parse_ps_hashtables(net["Extensions"])
     assert [e["Name"] for e in exts] == [
         "Microsoft Windows Filtering Platform",
         "Microsoft Azure VFP Switch Extension",
         "Microsoft NDIS Capture",
     ]
-    assert powershell.parse_ps_hashtables(net["Health"])[0]["LastErrorCode"] == "0"
+    assert powershell_text.parse_ps_hashtables(net["Health"])[0]["LastErrorCode"] == "0"
     assert facts.hns_subnets(net) == []  # the paste is cut before Subnets
 
 
 def test_corpus_netadapter_has_no_default_switch_adapter() -> None:
-    rows = powershell.parse_format_table(corpus("get-netadapter"))
+    rows = powershell_text.parse_format_table(corpus("get-netadapter"))
     assert [r["Name"] for r in rows] == [
         "Ethernet 2", "Network Bridge", "VMware Network Adapte...8", "VMware Network Adapte...1",
         "WiFi", "Ethernet",
@@ -453,18 +453,18 @@ def test_bcdedit_multiline_and_second_entry() -> None:
 
 
 def test_format_list_and_table_edges() -> None:
-    assert powershell.parse_format_list("") == []
-    assert powershell.parse_format_table("") == []
+    assert powershell_text.parse_format_list("") == []
+    assert powershell_text.parse_format_table("") == []
     two = "Name : a\nId   : 1\n\nName : b\nId   : 2\n"
-    assert powershell.parse_format_list(two) == [{"Name": "a", "Id": "1"}, {"Name": "b", "Id": "2"}]
+    assert powershell_text.parse_format_list(two) == [{"Name": "a", "Id": "1"}, {"Name": "b", "Id": "2"}]
     with pytest.raises(ParseError):
-        powershell.parse_format_list("just words\nmore words\n")
+        powershell_text.parse_format_list("just words\nmore words\n")
     with pytest.raises(ParseError):
-        powershell.parse_format_table("no table here")
+        powershell_text.parse_format_table("no table here")
     spill = "Name  Big\n----  ---\na     12345\n"
-    assert powershell.parse_format_table(spill) == [{"Name": "a", "Big": "12345"}]
+    assert powershell_text.parse_format_table(spill) == [{"Name": "a", "Big": "12345"}]
     right = "Name Count\n---- -----\nx    123456\n"
-    assert powershell.parse_format_table(right) == [{"Name": "x", "Count": "123456"}]
+    assert powershell_text.parse_format_table(right) == [{"Name": "x", "Count": "123456"}]
 
 
 def test_small_helpers() -> None:
@@ -474,4 +474,4 @@ def test_small_helpers() -> None:
     assert powershell.ps_date("2024-03-04T12:10:15Z") == datetime(2024, 3, 4, 12, 10, 15, tzinfo=timezone.utc)
     assert powershell.switch_type_name(0) == "Private" and powershell.switch_type_name("2") == "External"
     assert powershell.prop({"displayName": 1}, "DisplayName") == 1
-    assert powershell.split_prompt_sections("PS> a\nx\nPS C:\\> b\ny") == [("a", "x"), ("b", "y")]
+    assert powershell_text.split_prompt_sections("PS> a\nx\nPS C:\\> b\ny") == [("a", "x"), ("b", "y")]

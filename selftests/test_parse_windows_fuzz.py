@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from selftests.mutations import mutated
 
 from mpdiag.errors import ParseError
-from mpdiag.facts import windows as facts
-from mpdiag.parse import bcdedit, hosts_ics, netsh, powershell
+from mpdiag.host.rules import windows as facts
+from mpdiag.parse import bcdedit, hosts_ics, netsh, powershell, powershell_text
 from mpdiag.parse.text import decode
 
 DATA = Path(__file__).parent / "data"
@@ -26,10 +26,10 @@ SAMPLES = [p.read_text(encoding="utf-8")
 
 PARSERS: list[Callable[[str], Any]] = [
     powershell.parse_json_objects,
-    powershell.parse_format_list,
-    powershell.parse_format_table,
-    powershell.split_prompt_sections,
-    powershell.parse_ps_hashtables,
+    powershell_text.parse_format_list,
+    powershell_text.parse_format_table,
+    powershell_text.split_prompt_sections,
+    powershell_text.parse_ps_hashtables,
     hosts_ics.parse_hosts_ics,
     netsh.parse_excluded_port_ranges,
     netsh.parse_portproxy,

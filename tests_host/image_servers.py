@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from fixtures.checks import Check, CheckError
-from mpdiag.facts.proxy import ProxyView, daemon_summary, misplaced
+from mpdiag.host.rules.proxy import ProxyView, daemon_summary, misplaced
 from mpdiag.parse.multipass import cli_failure
 
 DAEMON_DOWN = "cannot connect to the multipass socket"

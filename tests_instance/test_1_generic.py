@@ -9,7 +9,7 @@ import pytest
 from fixtures.checks import CheckError
 from fixtures.target import no_ip_is_normal
 from mpdiag import host
-from mpdiag.facts import instance as facts
+from mpdiag.host.rules import instance as facts
 from mpdiag.parse.multipass import cli_failure
 
 LAUNCH_ID = "instance.launch.gets_ip"
@@ -32,9 +32,7 @@ def _launch_failure(check, target) -> str | None:
 @pytest.mark.launches
 @pytest.mark.check(LAUNCH_ID)
 def test_launched_instance_gets_ipv4(check):
-    target = check.known(host.target)
-    if target is None or not target.launched:
-        check.skip("only with --launch (launches a throwaway instance, deleted and purged afterwards)")
+    target = check.launched_target(" (launches a throwaway instance, deleted and purged afterwards)")
     problem = _launch_failure(check, target)
     if problem:
         check.fail(f"{problem}. The instance got no usable address: the generic networking problems",

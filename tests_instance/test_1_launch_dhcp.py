@@ -3,8 +3,7 @@
 
 import pytest
 
-from mpdiag import host
-from mpdiag.facts import dhcp
+from mpdiag.host.rules import dhcp
 
 ID = "instance.launch.dhcp_exchange"
 
@@ -12,9 +11,7 @@ ID = "instance.launch.dhcp_exchange"
 @pytest.mark.launches
 @pytest.mark.check(ID)
 def test_dhcp_exchange_completes(check):
-    target = check.known(host.target)
-    if target is None or not target.launched:
-        check.skip("only with --launch: the exchange is captured while the suite's own instance boots")
+    target = check.launched_target(": the exchange is captured while the suite's own instance boots")
     res = check.result("dhcp_capture")
     if res.sudo_refused:
         check.skip("capturing needs root and `sudo -n` asked for a password: run `sudo -v` first, or as root")

@@ -6,7 +6,7 @@ import pytest
 
 from fixtures.checks import CheckError
 from fixtures.target import MAX_LOSS_PERCENT, PING_EXTERNAL_ID, PING_GATEWAY_ID
-from mpdiag.facts import instance as facts
+from mpdiag.host.rules import instance as facts
 
 
 def _stealth(check) -> str:

@@ -7,9 +7,9 @@ import pytest
 from fixtures.checks import CheckError
 from fixtures.target import PING_EXTERNAL_ID, PING_GATEWAY_ID
 from mpdiag import host
-from mpdiag.facts import instance as dns_facts
+from mpdiag.host.rules import instance as dns_facts
 from mpdiag.errors import ParseError
-from mpdiag.facts import pmtu
+from mpdiag.host.rules import pmtu
 from mpdiag.parse.pmtu import parse_link_mtus
 from mpdiag.parse.tls import common_name
 from mpdiag.probes.egress import TLS_HANDSHAKE_S

@@ -10,7 +10,7 @@ import pytest
 
 from fixtures.checks import CheckError
 from mpdiag.errors import DiagError
-from mpdiag.facts import instance as facts
+from mpdiag.host.rules import instance as facts
 from mpdiag.parse import iproute
 
 

@@ -8,6 +8,18 @@ written by a check, a fixture or a report. So a check run alone answers as it do
 the whole suite, and the triage, diagnosis.json's environment and every report (and
 `--compare`, from any session) read the same values.
 
+One home for what is derived from probes, in two layers (decided with #10):
+
+- the *model* (this module and its private `_macos`, `_windows`, `_linux`, `_instance`,
+  `_multipass`): session-aware facts, memoised by name, that read probes;
+- the *rules* (:mod:`mpdiag.host.rules`, formerly `mpdiag/facts/`): pure functions of
+  parsed data that say what it means (the vmnet subnet from ifconfig, the iptables walk,
+  the log signatures, a DHCP exchange's verdict). They take no session, so the model,
+  the checks, compare and the parser selftests call them with the same data; a value a
+  check and a report both need is a model fact built on them, never re-derived.
+  Text-to-data code belongs in mpdiag/parse/ (a rule module keeps a parser only where it
+  is the rules' own input format: logs.parse_events).
+
 A fact that cannot be had raises what a probe raises (NotRecorded, NeedsPrivilege,
 ProbeError, ParseError: the check skips or errors) or :class:`NotApplicable` with the
 reason (the check skips, saying it).

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mpdiag.errors import DiagError, NotRecorded
-from mpdiag.facts import instance as facts
+from mpdiag.host.rules import instance as facts
 from mpdiag.host._multipass import NotApplicable, listing
 from mpdiag.parse import iproute
 from mpdiag.parse.multipass import Instance

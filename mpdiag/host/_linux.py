@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from mpdiag.errors import NotRecorded, ParseError, ProbeError
-from mpdiag.facts.linux import DEFAULT_BRIDGE, Bridge, bridge_from_link, gateway_of, multipass_bridges, subnet_from_file
+from mpdiag.host.rules.linux import DEFAULT_BRIDGE, Bridge, bridge_from_link, gateway_of, multipass_bridges, subnet_from_file
 from mpdiag.host._multipass import NotApplicable, driver_or_none
 
 FAMILY = "qemu"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from mpdiag.errors import NeedsPrivilege, NotRecorded
-from mpdiag.facts import macos as facts
+from mpdiag.host.rules import macos as facts
 from mpdiag.host._multipass import NotApplicable, driver_or_none, listing
 from mpdiag.parse.unavailable import Absent
 

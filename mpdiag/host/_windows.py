@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from mpdiag.facts.windows import adapter_ipv4
+from mpdiag.host.rules.windows import adapter_ipv4
 from mpdiag.host._multipass import NotApplicable, driver_or_none
 from mpdiag.parse.unavailable import Absent
 

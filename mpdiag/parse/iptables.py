@@ -12,7 +12,7 @@ gives tables -> chains (policy, ordered rules). Each rule keeps its text and the
 options the Linux checks match packets on: `-i/-o/-s/-d` (with `!`), `-p`,
 `--dport/--sport/--dports/--sports`, `--ctstate/--state`, `--comment`, `-j` and
 its arguments. Options the checks cannot evaluate are kept in `unknown` (the
-rule is then "uncertain" for the packet simulation in mpdiag.facts.linux).
+rule is then "uncertain" for the packet simulation in mpdiag.host.rules.linux).
 
 Comments (`# Warning: iptables-legacy tables present ...`) are kept: that warning
 says the other backend has rules too. Paste noise (prompts, sudo banners) is

@@ -5,6 +5,9 @@ ask the :class:`ProbeSession` for a probe by name and get parsed data, or one of
 the errors that say why there is none (:class:`NeedsPrivilege`, :class:`NotRecorded`,
 :class:`ProbeError`, :class:`ParseError`). Where the data comes from — this machine,
 an instance, a replay bundle — is the session's *source*.
+
+Longer than ~300 lines on purpose: the Probe, its sources (live, replay, recording) and
+the memoising session are the one probe contract every source and check relies on.
 """
 
 from __future__ import annotations

@@ -25,13 +25,13 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from mpdiag.errors import NeedsPrivilege, ParseError
-from mpdiag.facts.windows import DEFAULT_SWITCH_ID
+from mpdiag.host.rules.windows import DEFAULT_SWITCH_ID
 from mpdiag.parse.bcdedit import is_access_denied, parse_bcdedit
 from mpdiag.parse.powershell import PowerShellError, parse_json_objects, prop, ps_bool
 from mpdiag.parse.unavailable import Absent, Denied, Reader, exit_code
 from mpdiag.probes import Probe, register
 from mpdiag.runner import CommandResult
-from mpdiag.facts.logs import parse_events
+from mpdiag.host.rules.logs import parse_events
 from mpdiag.parse.hosts_ics import parse_hosts_ics
 from mpdiag.parse.netsh import parse_excluded_port_ranges, parse_portproxy
 from mpdiag.parse.powershell import parse_json_objects

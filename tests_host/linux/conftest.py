@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from mpdiag import host
-from mpdiag.facts.linux import Bridge
+from mpdiag.host.rules.linux import Bridge
 from mpdiag.host._linux import NOT_INSTALLED, multipass_installed as _installed  # noqa: F401 - NOT_INSTALLED for the checks
 from mpdiag.parse.unavailable import Absent, ToolMissing
 

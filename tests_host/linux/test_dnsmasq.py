@@ -3,7 +3,7 @@ nothing else holds those ports on the bridge address or the wildcard."""
 
 import pytest
 
-from mpdiag.facts.linux import multipass_dnsmasq_pids, on_port, port_conflicts
+from mpdiag.host.rules.linux import multipass_dnsmasq_pids, on_port, port_conflicts
 
 
 def sockets_with_owners(check):

@@ -3,7 +3,7 @@ lets their DHCP and DNS reach dnsmasq, ufw/firewalld do not drop them."""
 
 import pytest
 
-from mpdiag.facts.linux import dhcp_packets, forward_packets, multipass_rules, walk
+from mpdiag.host.rules.linux import dhcp_packets, forward_packets, multipass_rules, walk
 from mpdiag.parse.unavailable import ToolMissing
 
 

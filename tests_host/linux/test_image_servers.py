@@ -2,7 +2,7 @@
 
 import pytest
 
-from mpdiag.facts.proxy import ProxyView
+from mpdiag.host.rules.proxy import ProxyView
 from tests_host.image_servers import judge, optional
 from tests_host.linux.conftest import NOT_INSTALLED, multipass_installed
 

@@ -1,10 +1,10 @@
 """multipassd's journal (`journalctl --unit 'snap.multipass*'`, root) holds none of the
-known failure signatures (mpdiag/facts/logs.py says which, and their problem class)."""
+known failure signatures (mpdiag/host/rules/logs.py says which, and their problem class)."""
 
 import pytest
 
 from mpdiag import host
-from mpdiag.facts import logs
+from mpdiag.host.rules import logs
 from mpdiag.parse.unavailable import Absent, ToolMissing
 from tests_host.linux.conftest import NOT_INSTALLED, multipass_installed
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from mpdiag import host
-from mpdiag.facts.macos import VmnetSubnet
+from mpdiag.host.rules.macos import VmnetSubnet
 from mpdiag.parse.multipass import Instance, Version
 
 

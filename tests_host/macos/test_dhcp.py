@@ -3,7 +3,7 @@ else does, and the leases file Multipass up to 1.14.0 reads exists."""
 
 import pytest
 
-from mpdiag.facts import macos as facts
+from mpdiag.host.rules import macos as facts
 from mpdiag.parse.unavailable import Absent
 
 

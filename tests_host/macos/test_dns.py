@@ -4,7 +4,7 @@
 import pytest
 
 from mpdiag import host
-from mpdiag.facts import macos as facts
+from mpdiag.host.rules import macos as facts
 
 
 @pytest.mark.check("macos.dns.port53_exclusive")

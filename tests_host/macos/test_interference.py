@@ -3,7 +3,7 @@ presence warns (it never fails): the route and port-53 checks say whether they d
 
 import pytest
 
-from mpdiag.facts import macos as facts
+from mpdiag.host.rules import macos as facts
 
 
 def _processes(check):

@@ -1,9 +1,9 @@
 """multipassd's log (/Library/Logs/Multipass/multipassd.log, root only) holds none of the
-known failure signatures (mpdiag/facts/logs.py says which, and their problem class)."""
+known failure signatures (mpdiag/host/rules/logs.py says which, and their problem class)."""
 
 import pytest
 
-from mpdiag.facts import logs
+from mpdiag.host.rules import logs
 from mpdiag.parse.unavailable import Absent, Denied
 
 LOG = "/Library/Logs/Multipass/multipassd.log"

@@ -6,7 +6,7 @@ import ipaddress
 import pytest
 
 from mpdiag import host
-from mpdiag.facts import macos as facts
+from mpdiag.host.rules import macos as facts
 from mpdiag.parse.netstat import route_for
 from mpdiag.parse.pfctl import NatRule
 

@@ -5,7 +5,7 @@ import ipaddress
 
 import pytest
 
-from mpdiag.facts import macos as facts
+from mpdiag.host.rules import macos as facts
 from mpdiag.parse.dhcpd_leases import newest_lease
 from mpdiag.parse.unavailable import Absent
 

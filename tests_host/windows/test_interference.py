@@ -3,7 +3,7 @@ Symantec, ESET, Kaspersky, Malwarebytes): warned, never failed."""
 
 import pytest
 
-from mpdiag.facts.windows import non_defender_antivirus
+from mpdiag.host.rules.windows import non_defender_antivirus
 from mpdiag.parse.unavailable import Absent
 
 

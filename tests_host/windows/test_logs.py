@@ -1,9 +1,9 @@
 """multipassd's events (Event Viewer > Windows Logs > Application, source "Multipass") hold
-none of the known failure signatures (mpdiag/facts/logs.py says which, and their class)."""
+none of the known failure signatures (mpdiag/host/rules/logs.py says which, and their class)."""
 
 import pytest
 
-from mpdiag.facts import logs
+from mpdiag.host.rules import logs
 from mpdiag.parse.unavailable import Absent
 
 READ_LOG = ("Get-WinEvent -ProviderName Multipass -MaxEvents 50 | "

@@ -7,7 +7,7 @@ the remedy's `Remove-HNSNetwork` line names the switch the way this Windows does
 
 import pytest
 
-from mpdiag.facts.windows import (DEFAULT_SWITCH_ID, DEFAULT_SWITCH_NAME, adapter_ipv4, default_switch_claimants,
+from mpdiag.host.rules.windows import (DEFAULT_SWITCH_ID, DEFAULT_SWITCH_NAME, adapter_ipv4, default_switch_claimants,
                                   find_default_switch, hns_subnets)
 from mpdiag.parse.powershell import prop
 from mpdiag.parse.unavailable import Absent

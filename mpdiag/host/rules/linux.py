@@ -16,6 +16,9 @@ outbound TCP connection and its reply), following jumps into user chains (Docker
 DOCKER-USER, ufw's ufw-before-input...) and ending in the chain's policy. Rules with
 matches the walk cannot evaluate (`-m addrtype`, `-m set`, ...) are skipped and
 reported as uncertain, never counted as an ACCEPT.
+
+Longer than ~300 lines on purpose: the bridges, the port holders and the netfilter walk
+are one reading of a QEMU host's networking; the walk's packets are built from the bridges.
 """
 
 from __future__ import annotations

@@ -20,6 +20,9 @@ Findings the functions rely on:
   is not reported.
 - The Cisco Umbrella Roaming Client runs a `dnscrypt-proxy` of its own (under
   `/Applications/OpenDNS Roaming Client/`): by exe it is Umbrella, with Umbrella's fix.
+
+Longer than ~300 lines on purpose: the vmnet subnet, the port holders and the tool
+tables (VPN clients, DNS tools, Little Snitch) share the name-matching rules above.
 """
 
 from __future__ import annotations

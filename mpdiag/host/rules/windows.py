@@ -22,7 +22,8 @@ import re
 from typing import Any
 
 from mpdiag.errors import ParseError
-from mpdiag.parse.powershell import ADDRESS_FAMILIES, parse_ps_hashtables, prop, ps_guid
+from mpdiag.parse.powershell import ADDRESS_FAMILIES, prop, ps_guid
+from mpdiag.parse.powershell_text import parse_ps_hashtables
 
 __all__ = [
     "DEFAULT_SWITCH_ID",

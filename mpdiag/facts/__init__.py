@@ -1,1 +1,0 @@
-"""Pure facts derived from parsed probe data (no I/O): what the checks assert on."""
