@@ -196,7 +196,7 @@ def _tls(s: ProbeSession, t: str | None) -> Calls:
 def _ladder(s: ProbeSession, t: str | None) -> Calls:
     """The DF-ping ladder (tests_instance/test_3_way_out.py) to the gateway and the external
     IP: its first size; the rest of a ladder at once when the first size vanished."""
-    from mpdiag.facts import pmtu
+    from mpdiag.host.rules import pmtu
     from mpdiag.parse.pmtu import parse_link_mtus
 
     link = _known(host.primary_link, s)
@@ -219,7 +219,7 @@ def _ladder(s: ProbeSession, t: str | None) -> Calls:
 def _arping_assigned(s: ProbeSession, t: str | None) -> Calls:
     """The ARP check's control (tests_instance/test_4_arp.py): the assigned address, from
     the host interface facing it; only where the check will arping at all."""
-    from mpdiag.facts import instance as facts
+    from mpdiag.host.rules import instance as facts
     from mpdiag.parse import iproute
 
     if t is None:  # the check reads the instance's addresses first: no exec, no arping

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mpdiag import host
-from mpdiag.facts import instance as facts
+from mpdiag.host.rules import instance as facts
 from mpdiag.parse.multipass import cli_failure
 
 
