@@ -415,6 +415,19 @@ class BundleWriter:
         shown = {k: (r.redact(str(v), probe) if r else v) for k, v in params.items()}
         return stem(probe, params_key(shown))
 
+    def _redacted_out(self, data: bytes, probe: str, argv: tuple) -> bytes:
+        """A probe's stdout redacted. A Python probe's is a JSON document (`python <probe>`):
+        its strings are redacted one by one and it is dumped as the probe dumps it, so an
+        escape (`\\n` before a name) is never taken for part of a name and the JSON stays valid."""
+        r = self.redactor
+        if tuple(argv[:1]) == ("python",) and hasattr(r, "json"):
+            try:
+                doc = json.loads(data)
+            except ValueError:
+                return r.redact_bytes(data, probe)
+            return json.dumps(r.json(doc), sort_keys=True).encode()
+        return r.redact_bytes(data, probe)
+
     def write(self, probe: str, instance: str | None, result: CommandResult,
               params: Mapping[str, Any] | None = None) -> Path:
         """Record one call's result; returns the `.out` path."""
@@ -424,7 +437,7 @@ class BundleWriter:
         base = self.root / "probes" if instance is None else self.root / "instances" / instance_name(instance) / "probes"
         base.mkdir(parents=True, exist_ok=True)
         r = self.redactor
-        stdout = r.redact_bytes(result.stdout, probe) if r else result.stdout
+        stdout = self._redacted_out(result.stdout, probe, result.argv) if r else result.stdout
         (base / f"{name}.out").write_bytes(stdout)
         meta: dict[str, Any] = {"argv": [r.redact(a, probe) if r else a for a in result.argv], "rc": result.rc,
                                 "stderr": r.redact(result.error_text, probe) if r else result.error_text,
@@ -443,7 +456,8 @@ class BundleWriter:
         if r is not None:
             for base, probe, name, params in self._written.values():
                 out, meta = base / f"{name}.out", base / f"{name}.json"
-                out.write_bytes(r.redact_bytes(out.read_bytes(), probe))
+                argv = tuple(json.loads(meta.read_text(encoding="utf-8")).get("argv") or ())
+                out.write_bytes(self._redacted_out(out.read_bytes(), probe, argv))
                 meta.write_text(r.redact(meta.read_text(encoding="utf-8"), probe), encoding="utf-8")
                 again = self._stem(probe, params)
                 if again != name:  # a param holds a name learned after it was written

@@ -257,6 +257,22 @@ def test_a_result_gathered_beside_the_source_is_a_probe_result_and_recorded(tmp_
     assert replay.result("dhcp_capture").stdout == b"not a pcap"
 
 
+def test_a_python_probes_json_is_redacted_string_by_string(tmp_path):
+    """A transcript's `\\n` before a prompt is an escape, not part of a user name: the
+    redacted output is still the probe's JSON (found by the lab's record-and-replay test)."""
+    from mpdiag.redact import Redactor
+
+    writer = BundleWriter(tmp_path / "rec", redactor=Redactor(users=["alice"], hosts=["alices-mbp"],
+                                                                 style="parseable"))
+    doc = {"reached_prompt": True, "transcript": "Welcome\r\nubuntu@primary:~$ exit\nalice@alices-mbp % x"}
+    raw = json.dumps(doc, sort_keys=True).encode()
+    writer.write("shell_session", "primary", CommandResult(("python", "shell_session"), 0, raw, b"", 0.1))
+    writer.finish(Manifest(platform="linux"))
+    got = json.loads((tmp_path / "rec/instances/primary/probes/shell_session.out").read_bytes())
+    assert got["transcript"].startswith("Welcome\r\nubuntu@primary:~$ exit\n") and "alice" not in got["transcript"]
+    assert got["reached_prompt"] is True
+
+
 def test_format_1_answers_every_params_of_a_probe(tmp_path):
     """Bundles recorded before params were kept: the probe's one file answers every call."""
     root = make(tmp_path, {"manifest.json": json.dumps(MANIFEST), "probes/arping.out": ARPING_REPLY})

@@ -297,3 +297,29 @@ def test_prefetch_answers_as_a_serial_run(lab, fault, tmp_path):
         lab.heal()
     a, s = _normalised(ahead), _normalised(serial)
     assert a == s, {cid: (s.get(cid), a.get(cid)) for cid in set(a) | set(s) if a.get(cid) != s.get(cid)}
+
+
+@pytest.mark.parametrize("lab", ["linux"], indirect=True)
+def test_a_recorded_live_run_replays_to_the_same_answers(lab, tmp_path):
+    """--record of a live run whose probes are called with several params (the path-MTU
+    ladder: ping_df per size and target; a ping and a dig per target and server) replays,
+    anywhere, to the same outcome and message of every check: one bundle file per params."""
+    lab.heal()
+    bundle = tmp_path / "bundle"
+    live, out, _ = run_doctor(lab, tmp_path / "live", "--record", str(bundle))
+    stems = [p.name[:-4] for p in (bundle / "instances" / "primary" / "probes").glob("*.out")]
+    with_params = [s for s in stems if "--" in s]
+    by_probe: dict[str, int] = {}
+    for s in with_params:
+        by_probe[s.split("--")[0]] = by_probe.get(s.split("--")[0], 0) + 1
+    assert sum(1 for n in by_probe.values() if n >= 2) >= 1 and len(by_probe) >= 3, (by_probe, out[-2000:])
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           f"--reports={tmp_path / 'replay'}", *BASE_ARGS, "--replay", str(bundle)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    path = tmp_path / "replay" / "diagnosis.json"
+    assert path.is_file(), f"{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
+    replayed = json.loads(path.read_text())
+    a = {c["id"]: (c["outcome"], c["message"]) for c in live["checks"]}
+    b = {c["id"]: (c["outcome"], c["message"]) for c in replayed["checks"]}
+    assert a == b, {cid: (a.get(cid), b.get(cid)) for cid in set(a) | set(b) if a.get(cid) != b.get(cid)}
+    assert any(o == "passed" for o, _ in a.values())
