@@ -17,6 +17,7 @@ from mpdiag.errors import DiagError
 from mpdiag.host._multipass import NotApplicable
 from mpdiag.parse.multipass import cli_failure
 from mpdiag.parse.multipass_net import NOT_IMPLEMENTED, Network, Zone
+from mpdiag.parse.unavailable import Absent
 
 BRIDGED_SINCE = (1, 14, 0)   # `local.<i>.bridged` (absent from instance_settings_handler.cpp@v1.13.0)
 LINUX_BRIDGING_SINCE = (1, 15, 0)  # Linux QEMU `networks` and bridging through NetworkManager
@@ -189,17 +190,18 @@ def ip_evidence(session: Any, name: str) -> Evidence:
     if session.platform == "macos":
         from mpdiag.parse.dhcpd_leases import newest_lease
 
-        mine = [lease for lease in session.get("dhcpd_leases") if lease.name == name]
+        leases = session.get("dhcpd_leases")
+        if isinstance(leases, Absent):
+            raise NotApplicable(f"there is no /var/db/dhcpd_leases ({leases.why})")
+        mine = [lease for lease in leases if lease.name == name]
         newest = newest_lease(mine)
         if newest is None:
             raise NotApplicable(f"no lease in /var/db/dhcpd_leases names {name}")
         return Evidence(newest.ip, f"bootpd's newest lease for {name} in /var/db/dhcpd_leases")
-    res = session.result("hosts_ics")
-    from mpdiag.probes.windows import hosts_ics_absent
-
-    if hosts_ics_absent(res):
+    hosts = session.get("hosts_ics")
+    if isinstance(hosts, Absent):
         raise NotApplicable("there is no hosts.ics (ICS has handed out no lease)")
-    entries = session.get("hosts_ics").by_instance(name)
+    entries = hosts.by_instance(name)
     if not entries:
         raise NotApplicable(f"hosts.ics has no entry for {name}.mshome.net")
     return Evidence(entries[0].ip, f"hosts.ics's entry for {name}.mshome.net (line {entries[0].line_no})")
