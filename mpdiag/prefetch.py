@@ -49,6 +49,7 @@ from mpdiag.probes import _PLACEHOLDER, Probe, ProbeSession
 DEFAULT_WORKERS = 8  # probes mostly wait (on a network, on an instance): more than the cores
 NEVER = frozenset({"multipass_launch", "dhcp_capture"})
 PACKAGES = frozenset({"mpdiag", "fixtures", "tests_host", "tests_instance"})
+LITERAL_BRACES = frozenset({"current", "default", "bootmgr"})  # bcdedit's entry identifiers, not params
 MODEL = ("mpdiag.host", "mpdiag.host._multipass", "mpdiag.host._instance")
 
 
@@ -130,7 +131,7 @@ def takes_params(probe: Probe) -> bool:
     if fn is not None:
         code = getattr(fn, "__code__", None)
         return code is None or any("params" in co.co_names for co in _codes(code))
-    return any(_PLACEHOLDER.search(str(a)) for a in probe.command or ())
+    return any(m.group(1) not in LITERAL_BRACES for a in probe.command or () for m in _PLACEHOLDER.finditer(str(a)))
 
 
 # ---- which calls: the target, and params the way the checks derive them -------------------
