@@ -271,8 +271,8 @@ class ProbeSession:
     Thread-safe, so a prefetch pool (mpdiag.prefetch) can run probes while a check reads
     them: a key is run by the first thread that asks, and any other thread asking for it
     meanwhile waits for that run instead of starting its own. No lock is held while a
-    probe runs. Facts are computed one at a time (a fact may wait on a probe in flight;
-    a probe's command reads probes, never facts)."""
+    probe runs. A fact is computed by one thread (it may wait on a probe in flight; a
+    probe's command reads probes, never facts)."""
 
     source: Source
     platform: str
@@ -284,7 +284,7 @@ class ProbeSession:
     _values: dict[tuple, tuple[bool, Any]] = field(default_factory=dict)
     _facts: dict[str, tuple[bool, Any, tuple]] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)  # the maps above; never held while a probe runs
-    _fact_lock: threading.RLock = field(default_factory=threading.RLock)  # one fact computed at a time
+    _fact_locks: dict[str, threading.RLock] = field(default_factory=dict)  # a fact is computed once
     _inflight: dict[tuple, threading.Event] = field(default_factory=dict)  # keys some thread is running now
     _deps: dict[tuple, tuple] = field(default_factory=dict)  # the probe keys a probe's own command read
     _local: threading.local = field(default_factory=threading.local)  # this thread's reading frames
@@ -398,19 +398,29 @@ class ProbeSession:
         return value
 
     def fact(self, name: str, compute: Callable[[], Any]) -> Any:
-        """A derived fact, computed once from probes (its value or its error is kept)."""
-        with self._fact_lock:
-            if name not in self._facts:
-                frames = self._reading
-                frames.append(set())
-                try:
-                    value, ok = compute(), True
-                except Exception as exc:
-                    value, ok = exc, False
-                finally:
-                    deps = tuple(frames.pop())
-                self._facts[name] = (ok, value, deps)
-            ok, value, deps = self._facts[name]
+        """A derived fact, computed once from probes (its value or its error is kept). Each
+        fact has its own lock: a fact waiting on a probe in flight holds up only the threads
+        asking for that fact (facts do not depend on each other in a cycle)."""
+        with self._lock:
+            memo = self._facts.get(name)
+            lock = self._fact_locks.setdefault(name, threading.RLock()) if memo is None else None
+        if lock is not None:
+            with lock:
+                with self._lock:
+                    memo = self._facts.get(name)
+                if memo is None:
+                    frames = self._reading
+                    frames.append(set())
+                    try:
+                        value, ok = compute(), True
+                    except Exception as exc:
+                        value, ok = exc, False
+                    finally:
+                        deps = tuple(frames.pop())
+                    memo = (ok, value, deps)
+                    with self._lock:
+                        self._facts[name] = memo
+        ok, value, deps = memo
         self._note(*deps)
         if not ok:
             raise value
@@ -418,7 +428,7 @@ class ProbeSession:
 
     def fact_probes(self) -> dict[str, tuple]:
         """Each fact computed so far and the probe keys it read."""
-        with self._fact_lock:
+        with self._lock:
             return {name: deps for name, (_, _, deps) in self._facts.items()}
 
     @contextlib.contextmanager
