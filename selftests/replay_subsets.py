@@ -43,6 +43,22 @@ def replay(scenario: str, marker: str, reports: Path, extra: tuple[str, ...] = (
     return out
 
 
+def in_two_processes(command: list[str], scenarios: list, tmp: Path, timeout: float = 900) -> dict:
+    """Run `command OUT.json SCENARIO...` in two processes, each on half the scenarios (the
+    in-process runs are CPU-bound: two halves use two cores); their JSON merged."""
+    import subprocess
+
+    halves = [[str(p) for p in scenarios[0::2]], [str(p) for p in scenarios[1::2]]]
+    procs = [subprocess.Popen([*command, str(tmp / f"{n}.json"), *half], cwd=ROOT, stderr=subprocess.PIPE,
+                              text=True) for n, half in enumerate(halves)]
+    out: dict = {}
+    for n, proc in enumerate(procs):
+        _, err = proc.communicate(timeout=timeout)
+        assert proc.returncode == 0, err[-3000:]
+        out.update(json.loads((tmp / f"{n}.json").read_text()))
+    return out
+
+
 def main(out: str, scenarios: list[str]) -> None:
     os.chdir(ROOT)
     result: dict[str, dict] = {}

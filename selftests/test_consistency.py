@@ -11,15 +11,13 @@ so ./selftest spreads them over the cores like any other.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from mpdiag import catalog
-from selftests.replay_subsets import QUIET, ROOT, SUBSETS, answers
+from selftests.replay_subsets import QUIET, ROOT, SUBSETS, answers, in_two_processes
 from selftests.suite import run_suite, scenarios
 
 ALL = [p for platform in catalog.PLATFORMS for p in scenarios(platform)]
@@ -28,17 +26,8 @@ ALL = [p for platform in catalog.PLATFORMS for p in scenarios(platform)]
 @pytest.fixture(scope="module")
 def replayed(tmp_path_factory) -> dict:
     """{scenario: {subset: {"checks": {id: [outcome, message]}, "environment": {...}}}}."""
-    tmp = tmp_path_factory.mktemp("subsets")
-    paths = [str(p) for p in ALL]
-    halves = [paths[0::2], paths[1::2]]
-    procs = [subprocess.Popen([sys.executable, str(ROOT / "selftests" / "replay_subsets.py"), str(tmp / f"{n}.json"),
-                               *half], cwd=ROOT, stderr=subprocess.PIPE, text=True) for n, half in enumerate(halves)]
-    out: dict = {}
-    for n, proc in enumerate(procs):
-        _, err = proc.communicate(timeout=900)
-        assert proc.returncode == 0, err[-3000:]
-        out.update(json.loads((tmp / f"{n}.json").read_text()))
-    return out
+    return in_two_processes([sys.executable, str(ROOT / "selftests" / "replay_subsets.py")], ALL,
+                            tmp_path_factory.mktemp("subsets"))
 
 
 def _differences(whole: dict, part: dict) -> dict:

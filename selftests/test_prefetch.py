@@ -26,7 +26,7 @@ from mpdiag import catalog, prefetch
 from mpdiag.probes import ProbeSession, load_all
 from mpdiag.runner import CommandResult
 from selftests.procs import kill_recorded
-from selftests.replay_subsets import ROOT
+from selftests.replay_subsets import ROOT, in_two_processes
 from selftests.suite import scenarios
 
 ALL = [p for platform in catalog.PLATFORMS for p in scenarios(platform)]
@@ -47,16 +47,8 @@ Path(sys.argv[1]).write_text(json.dumps(out))
 @pytest.fixture(scope="module")
 def both(tmp_path_factory) -> dict:
     """{scenario: [with the prefetch, without]}: each the checks' outcomes and messages and the environment."""
-    tmp = tmp_path_factory.mktemp("prefetch")
-    halves = [[str(p) for p in ALL[0::2]], [str(p) for p in ALL[1::2]]]
-    procs = [subprocess.Popen([sys.executable, "-c", RUN_BOTH.format(root=str(ROOT)), str(tmp / f"{n}.json"), *half],
-                              cwd=ROOT, stderr=subprocess.PIPE, text=True) for n, half in enumerate(halves)]
-    out: dict = {}
-    for n, proc in enumerate(procs):
-        _, err = proc.communicate(timeout=900)
-        assert proc.returncode == 0, err[-3000:]
-        out.update(json.loads((tmp / f"{n}.json").read_text()))
-    return out
+    return in_two_processes([sys.executable, "-c", RUN_BOTH.format(root=str(ROOT))], ALL,
+                            tmp_path_factory.mktemp("prefetch"))
 
 
 @pytest.mark.parametrize("scenario", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
