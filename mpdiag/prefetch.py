@@ -187,9 +187,17 @@ def https_target(value: str) -> tuple[str, str]:
     return name, port
 
 
+def _way_out_judged(s: ProbeSession) -> bool:
+    """The way-out checks (path MTU, HTTPS) judge only when the gateway and the external IP
+    answer (skip_if_prerequisite_failed, not definite): else their probes would only wait."""
+    return not host.gateway_problem(s) and not host.internet_problem(s)
+
+
 def _tls(s: ProbeSession, t: str | None) -> Calls:
     from mpdiag.probes.egress import TLS_HANDSHAKE_S
 
+    if not _way_out_judged(s):
+        return []
     name, port = https_target(s.inputs.external_https)
     return [{"seconds": TLS_HANDSHAKE_S, "host": name, "port": port}]
 
@@ -200,6 +208,8 @@ def _ladder(s: ProbeSession, t: str | None) -> Calls:
     from mpdiag.host.rules import pmtu
     from mpdiag.parse.pmtu import parse_link_mtus
 
+    if not _way_out_judged(s):
+        return []
     link = _known(host.primary_link, s)
     try:
         mtu = parse_link_mtus(s.result("ip_addr", t).text).get(link.name) if link is not None else None
@@ -384,7 +394,12 @@ def prefetch(session: ProbeSession, names: Iterable[str], workers: int | None = 
         pool.wait()
     except BaseException:
         pool.stopped = True
+        session.refuse([t.ident for t in pool.threads if t.ident is not None])  # no new probe from them
         runner.kill_running()
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline and any(t.is_alive() for t in pool.threads) and pool.pending:
+            time.sleep(0.05)
+        runner.kill_running()  # one a worker started between the first kill and its refusal
         raise
     finally:
         pool.close()

@@ -288,6 +288,7 @@ class ProbeSession:
     _inflight: dict[tuple, threading.Event] = field(default_factory=dict)  # keys some thread is running now
     _deps: dict[tuple, tuple] = field(default_factory=dict)  # the probe keys a probe's own command read
     _local: threading.local = field(default_factory=threading.local)  # this thread's reading frames
+    _refused: set = field(default_factory=set)  # threads that may start no probe (an interrupted prefetch's)
 
     @property
     def mode(self) -> str:
@@ -334,7 +335,15 @@ class ProbeSession:
         with self._lock:
             return key in self.results
 
+    def refuse(self, threads: Sequence[int]) -> None:
+        """These threads start no probe from now on (ProbeError): an interrupted prefetch's
+        workers must not start what nothing will wait for."""
+        with self._lock:
+            self._refused.update(threads)
+
     def _fetch(self, key: tuple, name: str, instance: str | None, params: dict) -> CommandResult:
+        if self._refused and threading.get_ident() in self._refused:
+            raise ProbeError(f"probe {name}: not started, the run was interrupted")
         while True:
             with self._lock:
                 if key in self.results:
