@@ -59,3 +59,11 @@ def rulesets(check):
         out.append(("iptables", check.probe("iptables")))
     return [(b, rs) for b, rs in out if not rs.empty] or out[:1]
 
+
+
+def native_nft(check):
+    """The native nftables ruleset, or None: `nft` not installed or no nf_tables in the kernel
+    (no native table can exist then). Not in a replayed bundle (recorded before nftables was
+    read) or root refused: the probe skips the check, saying so, rather than pass on iptables alone."""
+    rs = check.probe("nft_ruleset")
+    return None if isinstance(rs, (ToolMissing, Absent)) else rs

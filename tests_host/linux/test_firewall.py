@@ -3,8 +3,10 @@ lets their DHCP and DNS reach dnsmasq, ufw/firewalld do not drop them."""
 
 import pytest
 
+from mpdiag.host.rules import nft
 from mpdiag.host.rules.linux import dhcp_packets, forward_packets, multipass_rules, walk
 from mpdiag.parse.unavailable import ToolMissing
+from tests_host.linux.conftest import native_nft
 
 
 def _uncertain(verdicts) -> str:
@@ -28,6 +30,28 @@ def test_forward_accepts_bridge(check, addressed_bridges, rulesets):
                 check.fail(f"{backend} FORWARD (policy {policy}) drops the {pkt.what} traffic of {b.name} "
                            f"({b.subnet}): {v.describe()} gives {v.action}; {state}{_uncertain([v])}",
                            bridge=b.name, subnet=b.subnet)
+    _native(check, addressed_bridges, "forward", forward_packets, "linux.forward_nft", "traffic of")
+
+
+def _nft_uncertain(v) -> str:
+    rules = {r.text for r in v.uncertain}
+    return f" (rules not evaluated: {'; '.join(sorted(rules))})" if rules else ""
+
+
+def _native(check, bridges, hook, packets, remedy_id, what) -> None:
+    """The native nftables base chains on `hook` (those iptables-save never shows) must accept
+    every packet; a drop fails with the chain in nft syntax."""
+    rs = native_nft(check)
+    if rs is None:
+        return
+    for b in bridges:
+        for pkt in packets(b):
+            v = nft.first_drop(rs, hook, pkt)
+            if v is not None:
+                check.fail(f"native nftables {v.describe()} drops the {pkt.what} {what} {b.name} ({b.subnet}) "
+                           f"({v.action}); iptables-save does not show this table{_nft_uncertain(v)}",
+                           remedy_id, bridge=b.name, subnet=b.subnet, family=v.chain.family, table=v.chain.table,
+                           chain=v.chain.name, where=v.chain.where)
 
 
 def _ufw(check):
@@ -86,5 +110,6 @@ def test_dhcp_and_dns_allowed(check, addressed_bridges, rulesets):
                 how = "is in" if b.name in zone.interfaces else "falls into the default"
                 check.fail(f"firewalld is running and {b.name} {how} zone {name!r} (target {zone.target}), "
                            f"which does not allow {' and '.join(denied)}", bridge=b.name, zone=name)
+    _native(check, addressed_bridges, "input", dhcp_packets, "linux.firewall_dhcp_nft", "from instances on")
     for w in warnings:
         check.warn(w, bridge=addressed_bridges[0].name)
