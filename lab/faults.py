@@ -176,6 +176,14 @@ def forward_drop(st: LabState, arg: str | None) -> None:
             _ipt(st, "-D", *shlex.split(line)[1:])
 
 
+def nft_forward_drop(st: LabState, arg: str | None) -> None:
+    """A native nftables firewall (inet family, not iptables-nft: iptables-save never shows it)
+    whose forward chain drops what is not a reply: the instances' new outbound traffic dies."""
+    _nft(st, "table inet mplab_nftfwd {\n"
+             "  chain forward { type filter hook forward priority filter; policy drop;\n"
+             "    ct state established,related accept; }\n}\n")
+
+
 def dhcp_blocked(st: LabState, arg: str | None) -> None:
     """A ufw/firewalld-style drop of DHCP on the bridge, ahead of Multipass's ACCEPT."""
     _ipt(st, "-I", "INPUT", "1", "-i", st.bridge, "-p", "udp", "--dport", "67", "-j", "DROP")
@@ -365,6 +373,8 @@ FAULTS: dict[str, Fault] = {f.name: f for f in [
     Fault("zone-collision", LINUX, "zone2's file names the LAN's subnet 192.168.77.0/24", zone_collision),
     Fault("stale-ip", LINUX, "the first instance's lease moves to .200; the stand-in keeps reporting the old "
           "address (a stale cache)", stale_ip),
+    Fault("nft-forward-drop", LINUX, "a native nft table (inet mplab_nftfwd) drops forwarded traffic but "
+          "replies; iptables-save shows nothing", nft_forward_drop),
     Fault("dhcp-blocked", LINUX, "INPUT drop of udp/67 on the bridge before Multipass's ACCEPT (ufw)", dhcp_blocked),
 ]}
 

@@ -421,6 +421,49 @@ _ALL += [
        "{zone_file}"),
 ]
 
+# --- today's Multipass, the Linux host side (issue 11) ------------------------------------------
+NFT_WIKI = "https://wiki.nftables.org/wiki-nftables/index.php/Configuring_chains"
+SNAP_DEBUG = "https://snapcraft.io/docs/debug-snaps"
+_ALL += [
+    _r("linux.forward_nft", "Accept the bridge's traffic in the native nftables chain",
+       "A native nftables chain ({where}) drops {bridge}'s forwarded traffic: iptables-save never shows it, so "
+       "Multipass's own iptables ACCEPT rules do not help (netfilter runs every base chain on the hook, and one "
+       "drop is final). Accept the bridge in that chain (and put it in the nftables configuration, e.g. "
+       "/etc/nftables.conf, to survive a reboot).",
+       NFT_WIKI,
+       'sudo nft insert rule {family} {table} {chain} iifname "{bridge}" accept',
+       'sudo nft insert rule {family} {table} {chain} oifname "{bridge}" ct state established,related accept'),
+    _r("linux.firewall_dhcp_nft", "Let DHCP and DNS in on the bridge in the native nftables chain",
+       "A native nftables chain ({where}) drops the instances' DHCP/DNS on {bridge} before Multipass's dnsmasq "
+       "sees them; iptables-save does not show it. Accept them in that chain (and in the nftables "
+       "configuration, e.g. /etc/nftables.conf).",
+       NFT_WIKI,
+       'sudo nft insert rule {family} {table} {chain} iifname "{bridge}" udp dport {{ 53, 67 }} accept',
+       'sudo nft insert rule {family} {table} {chain} iifname "{bridge}" tcp dport 53 accept'),
+    _r("windows.ics.name", "Make {instance}.mshome.net resolve to the instance again",
+       "The Multipass client connects to {instance}.mshome.net port 22, which Internet Connection Sharing "
+       "resolves from hosts.ics; {problem} Fix hosts.ics (one current line per instance; delete the file and "
+       "reboot if it is corrupted), then restart ICS so it serves the name again.",
+       WIN_ICS,
+       "notepad C:\\Windows\\System32\\drivers\\etc\\hosts.ics  # as Administrator",
+       "Restart-Service SharedAccess  # as Administrator",
+       "Resolve-DnsName {instance}.mshome.net"),
+    _r("linux.host_environment", "Run Multipass on a VM or bare metal, not {environment}",
+       "{why} Multipass needs a host that can make its own bridge, run its dnsmasq and QEMU with KVM. Install "
+       "it on bare metal or a VM with nested virtualization; on Windows, Multipass for Windows (Hyper-V) "
+       "instead of inside WSL. Under WSL2, use NAT networking mode (mirrored networking breaks dnsmasq): "
+       "`networkingMode=nat` under `[wsl2]` in %UserProfile%\\.wslconfig, then restart WSL.",
+       LAUNCH_GUIDE,
+       "wsl.exe --shutdown  # from Windows, after setting networkingMode=nat in .wslconfig",
+       "systemd-detect-virt"),
+    _r("linux.snap_apparmor", "AppArmor denies Multipass: refresh the snap, report the denial",
+       "AppArmor denied Multipass's {profile} ({count} denial(s) in this boot's journal); a snap refresh "
+       "reinstalls its profiles. If it persists, report the denial lines upstream (canonical/multipass on GitHub).",
+       SNAP_DEBUG,
+       "sudo snap refresh multipass",
+       "sudo journalctl -b --no-pager _TRANSPORT=kernel + _TRANSPORT=audit | grep 'apparmor=\"DENIED\"' | grep multipass"),
+]
+
 REMEDIES: dict[str, Remedy] = {r.id: r for r in _ALL}
 
 

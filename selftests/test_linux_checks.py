@@ -4,7 +4,7 @@ then one problem at a time) replayed through the real suite (`-m linux`)."""
 from __future__ import annotations
 
 import json
-
+from pathlib import Path
 
 from mpdiag import catalog
 from selftests.suite import run_suite
@@ -12,6 +12,7 @@ from selftests.test_parse_linux import DOCKER_FIRST, MULTIPASS_SAVE, SOCKETS
 
 LINUX_IDS = sorted(c.id for c in catalog.CHECKS if c.platform == "linux")
 NOT_FOUND = (None, 127, "")   # marker: the tool is not installed
+DATA = Path(__file__).parent / "data"
 
 
 def ip_addr(bridge="mpqemubr0", up=True, addr="10.97.23.1"):
@@ -66,6 +67,18 @@ HEALTHY = {
     "host_ip_route": json.dumps([{"dst": "default", "gateway": "192.168.1.1", "dev": "eth0"},
                                  {"dst": "192.168.1.0/24", "dev": "eth0", "prefsrc": "192.168.1.20"},
                                  {"dst": "10.97.23.0/24", "dev": "mpqemubr0", "prefsrc": "10.97.23.1"}]),
+    # today's Multipass (issue 11): nftables (Debian's default inet filter beside Multipass's iptables-nft
+    # rules, from real nft), a KVM VM, a journal whose only denial is another snap's (test_linux_today.py)
+    "nft_ruleset": (DATA / "nft" / "debian-default-and-multipass.json").read_text(),
+    "detect_virt": "kvm\n",
+    "host_markers": json.dumps({"wsl_interop": False, "wsl_distro": None, "osrelease": "6.8.0-49-generic",
+                                "dockerenv": False, "containerenv": False, "cap_bnd": "000001ffffffffff",
+                                "kvm": True, "wslconfigs": []}),
+    "apparmor_journal": "2026-11-27T22:10:02+0000 host kernel: Linux version 6.8.0-49-generic\n"
+                        "2026-11-27T22:14:51+0000 host kernel: audit: type=1400 audit(1764281691.402:112): "
+                        "apparmor=\"DENIED\" operation=\"open\" class=\"file\" profile=\"snap.firefox.firefox\" "
+                        "name=\"/proc/pressure/memory\" pid=3012 comm=\"firefox\" requested_mask=\"r\" "
+                        "denied_mask=\"r\" fsuid=1000 ouid=0\n",
 }
 
 
@@ -139,10 +152,13 @@ def test_daemon_down_fails_with_snap_state(tmp_path):
 def test_other_driver_skips_the_qemu_checks(tmp_path):
     r, got = run(tmp_path, multipass_driver="lxd\n")
     assert got["linux.multipass.daemon"] == "passed"
-    # every driver fetches images; the bridged setting and the zones are Multipass's, whatever the driver
+    # every driver fetches images; the bridged setting and the zones are Multipass's, whatever the driver;
+    # WSL/containers and AppArmor matter to every driver
     for i in set(LINUX_IDS) - {"linux.multipass.daemon", "linux.multipass.image_servers",
-                               "linux.bridged.setting_valid", "linux.zones.subnets_free"}:
+                               "linux.bridged.setting_valid", "linux.zones.subnets_free", "linux.host.environment",
+                               "linux.snap.apparmor"}:
         assert got[i] == "skipped" and "driver is lxd" in r.check(i)["message"]
+    assert got["linux.host.environment"] == got["linux.snap.apparmor"] == "passed"
 
 
 def test_bridge_down(tmp_path):

@@ -178,3 +178,6 @@ register(
           readers=(tool_missing, stderr_says(Absent, *NO_JOURNAL)),
           description="the end of multipassd's journal (known failure signatures)"),
 )
+
+# today's Multipass, the host side (issue 11): nftables, WSL/container, AppArmor
+from mpdiag.probes import linux_env  # noqa: E402,F401

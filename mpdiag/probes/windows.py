@@ -178,3 +178,19 @@ register(
         readers=(powershell_record(Absent, _no_event_source), powershell_record(list, _no_events, value=[])),
         description="multipassd's newest events in the Application log (known failure signatures)"),
 )
+
+
+# Today's Multipass (issue 11): what the client connects to, `<instance>.mshome.net` port 22.
+# The name is the instance's (`[A-Za-z0-9-]`, Multipass's own rule), so it is safe inside the quotes.
+MSHOME_RESOLVE = ("Resolve-DnsName -Name '{name}.mshome.net' -Type A -ErrorAction Stop | "
+                  "Select-Object Name,Type,IPAddress | ConvertTo-Json")
+MSHOME_SSH = ("$c = New-Object System.Net.Sockets.TcpClient; try { $ok = $c.ConnectAsync('{name}.mshome.net', 22)"
+              ".Wait(3000); @{Connected=$ok; Error=$null} | ConvertTo-Json -Compress } catch { @{Connected=$false; "
+              "Error=$_.Exception.InnerException.Message} | ConvertTo-Json -Compress } finally { $c.Close() }")
+
+register(
+    _ps("mshome_resolve", MSHOME_RESOLVE, parse="mpdiag.parse.mshome:parse_resolve",
+        description="the instance's <name>.mshome.net, as the client resolves it"),
+    _ps("mshome_ssh", MSHOME_SSH, parse="mpdiag.parse.mshome:parse_tcp_connect",
+        description="a TCP connect to <name>.mshome.net port 22 (where the client's SSH goes), 3 s"),
+)

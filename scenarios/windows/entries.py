@@ -16,7 +16,7 @@ from scenarios.windows.formats import healthy
 HYPERV_ONLY = {
     "windows.hyperv.hypervisor_running", "windows.switch.exists", "windows.switch.hns_healthy",
     "windows.ics.service", "windows.ics.hosts_single_entry", "windows.ics.hosts_matches_instance",
-    "windows.ics.hosts_not_corrupted", "windows.portproxy.no_stale_rules",
+    "windows.ics.hosts_not_corrupted", "windows.portproxy.no_stale_rules", "windows.ics.name_resolves",
 }
 DEFAULT_OS = "Windows 11 Pro 10.0.22631"
 LEGACY_BYTES = ("bcdedit", "excluded_ports")  # cp850 as the console prints them
@@ -28,11 +28,14 @@ def expect(**changes: str) -> dict:
     return _expect("windows", **{"bridged__setting_valid": "skipped", "zones__subnets_free": "skipped", **changes})
 
 
+PARAMS = {"mshome_resolve": {"name": "primary"}, "mshome_ssh": {"name": "primary"}}  # the running instance
+
+
 def _out(probe: str, out: str, rc: int, err: str, *rest) -> Out:
     *timed_out, utf16 = rest
     data = (b"\xff\xfe" + out.encode("utf-16-le")) if utf16 and out else out.encode(
         "cp850" if probe in LEGACY_BYTES else "utf-8")
-    return Out(data, rc, err, bool(timed_out and timed_out[0]))
+    return Out(data, rc, err, bool(timed_out and timed_out[0]), PARAMS.get(probe, {}))
 
 
 def _scenario(probes: dict, outcomes: dict, extra: dict) -> Scenario:
@@ -57,7 +60,7 @@ p["hns_networks"] = (ps_out([hns_network("WSL (Hyper-V firewall)", "790e58b4-793
 p["default_switch_ip"] = ("", 1, NO_DEFAULT_SWITCH_IP)
 p["multipass_list"] = (mp_list([("primary", "Stopped", []), ("builder", "Stopped", [])]), 0, "")
 s["no-default-switch"] = (p, expect(switch__exists="failed", switch__hns_healthy="failed",
-                                    ics__hosts_matches_instance="skipped",
+                                    ics__hosts_matches_instance="skipped", ics__name_resolves="skipped",
                                     portproxy__no_stale_rules="skipped"), {})
 
 p = healthy()
@@ -88,7 +91,8 @@ s["hosts-ics-duplicate"] = (p, expect(ics__hosts_single_entry="failed"), {})
 p = healthy()
 p["hosts_ics"] = (hosts_ics([HOSTS_LINES[0], "172.22.170.9 primary.mshome.net # 2026 11 3 18 21 12 9 17",
                              HOSTS_LINES[2]]), 0, "")
-s["hosts-ics-stale"] = (p, expect(ics__hosts_matches_instance="failed"), {})
+p["mshome_resolve"] = (ps_out({"Name": "primary.mshome.net", "Type": 1, "IPAddress": "172.22.170.9"}), 0, "")
+s["hosts-ics-stale"] = (p, expect(ics__hosts_matches_instance="failed", ics__name_resolves="failed"), {})
 
 p = healthy()
 p["hosts_ics"] = (hosts_ics(HOSTS_LINES + ["0 54 30 497", "", "67", "et # 2026 11 4 19 8 3 44 120"]), 0, "")
@@ -99,7 +103,7 @@ p["hosts_ics"] = ("", 3, "")
 p["multipass_list"] = (mp_list([]), 0, "")
 p["portproxy"] = ("", 0, "")
 p["multipass_events"] = ("", 1, NO_EVENTS)  # nothing logged yet: no known failure either
-s["hosts-ics-absent"] = (p, expect(ics__hosts_matches_instance="skipped"), {})
+s["hosts-ics-absent"] = (p, expect(ics__hosts_matches_instance="skipped", ics__name_resolves="skipped"), {})
 
 p = healthy()
 kaspersky = {"displayName": "Kaspersky Standard", "instanceGuid": "{B41C7598-35F6-4D89-7D0E-7ADE69B4047B}",
@@ -120,7 +124,7 @@ p["hypervisor_present"] = (ps_out({"HypervisorPresent": False}), 0, "")
 p["bcdedit"] = (bcdedit("Off"), 0, "")
 p["multipass_list"] = (mp_list([("primary", "Stopped", []), ("builder", "Stopped", [])]), 0, "")
 s["hypervisor-off"] = (p, expect(hyperv__hypervisor_running="failed",
-                                 ics__hosts_matches_instance="skipped"), {})
+                                 ics__hosts_matches_instance="skipped", ics__name_resolves="skipped"), {})
 
 p = healthy()
 p["excluded_ports"] = (netsh_excluded([(5357, 5357, False), (49985, 50084, False), (50160, 50259, True)]), 0, "")
@@ -129,7 +133,7 @@ p["multipass_list"] = ("", 2, DAEMON_DOWN.format(cmd="list"))
 p["multipass_driver"] = ("", 2, "get failed: cannot connect to the multipass socket")
 s["port-50051-excluded"] = (p, {**expect(multipass__daemon="failed", multipass__port_not_excluded="failed",
                                          multipass__driver="skipped", ics__hosts_matches_instance="skipped",
-                                         portproxy__no_stale_rules="skipped"),
+                                         portproxy__no_stale_rules="skipped", ics__name_resolves="skipped"),
                                 "instance.state.listed": "failed"}, {})
 
 p = healthy()
@@ -137,7 +141,8 @@ p["multipass_version"] = (mp_json({"multipass": "1.16.3+win"}), 0, "")
 p["multipass_list"] = ("", 2, DAEMON_DOWN.format(cmd="list"))
 p["multipass_driver"] = ("", 2, "get failed: cannot connect to the multipass socket")
 s["daemon-down"] = (p, {**expect(multipass__daemon="failed", multipass__driver="skipped",
-                                 ics__hosts_matches_instance="skipped", portproxy__no_stale_rules="skipped"),
+                                 ics__hosts_matches_instance="skipped", portproxy__no_stale_rules="skipped",
+                                 ics__name_resolves="skipped"),
                         "instance.state.listed": "failed"}, {})
 
 p = healthy()
@@ -192,7 +197,8 @@ p["multipass_events"] = (events([
     (1795075731034, "Information", "[daemon] Starting Multipass 1.16.3+win"),
     *CLEAN_EVENTS,
 ]), 0, "")
-s["log-timeout"] = (p, {**expect(logs__known_errors="failed", ics__hosts_matches_instance="skipped"),
+s["log-timeout"] = (p, {**expect(logs__known_errors="failed", ics__hosts_matches_instance="skipped",
+                               ics__name_resolves="skipped"),
                         "instance.state.running_with_ip": "failed"}, {})
 
 # The healthy machine recorded by PowerShell 5.1 redirection (`> file`): UTF-16LE with BOM, CRLF.
@@ -203,7 +209,8 @@ s["healthy-utf16"] = (healthy(), expect(), {"encoding": "utf-16"})
 # `multipass list` hangs (the daemon is stuck): a timeout is a finding, the instance comparisons skip
 p = healthy()
 p["multipass_list"] = ("", -9, "", True)
-s["list-timeout"] = (p, {**expect(ics__hosts_matches_instance="skipped", portproxy__no_stale_rules="skipped"),
+s["list-timeout"] = (p, {**expect(ics__hosts_matches_instance="skipped", portproxy__no_stale_rules="skipped",
+                                ics__name_resolves="skipped"),
                          "instance.state.listed": "failed"}, {})
 
 # ---- bridged networking, zones, a stale address (issue 11) ----------------------------------------
@@ -292,6 +299,22 @@ s["zones-collision"] = (p, expect(zones__subnets_free="failed"),
 p = healthy()
 p["multipass_zones"] = (UNKNOWN_ZONES, 1, "")
 s["zones-before-main"] = (p, expect(), {"about": "Multipass 1.16.3 has no `zones` command: the zone check skips"})
+# today's Multipass (issue 11): primary.mshome.net, what the client connects to
+p = healthy()
+p["mshome_resolve"] = ("", 1, NAME_DOES_NOT_EXIST)
+s["mshome-not-resolving"] = (p, expect(ics__name_resolves="failed"),
+                             {"about": "primary runs with 172.22.165.23, but primary.mshome.net does not resolve "
+                                       "(DNS_ERROR_RCODE_NAME_ERROR): `multipass shell` fails"})
+p = healthy()
+p["mshome_resolve"] = (ps_out({"Name": "primary.mshome.net", "Type": 1, "IPAddress": "172.22.161.7"}), 0, "")
+s["mshome-stale-address"] = (p, expect(ics__name_resolves="failed"),
+                             {"about": "primary.mshome.net resolves to an old lease (172.22.161.7), not primary's "
+                                       "172.22.165.23"})
+p = healthy()
+p["mshome_ssh"] = ('{"Error":"No connection could be made because the target machine actively refused it '
+                   f'{PRIMARY_IP}:22","Connected":false}}' + CRLF, 0, "")
+s["mshome-port22-refused"] = (p, expect(ics__name_resolves="failed"),
+                              {"about": "primary.mshome.net resolves, but its port 22 refuses the connection"})
 
 SCENARIOS = {name: _scenario(*entry) for name, entry in s.items()}
 

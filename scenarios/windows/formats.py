@@ -318,6 +318,18 @@ HOSTS_LINES = [
 ]
 
 
+def resolve_dns_error(name: str, message: str, category: str, error_id: str) -> str:
+    """Resolve-DnsName's error record (PowerShell 5.1, stderr, exit 1) for the mshome_resolve probe."""
+    cmd = f"Resolve-DnsName -Name '{name}' -Type A -ErrorAction Stop  ..."
+    return (f"Resolve-DnsName : {name} : {message}{CRLF}At line:1 char:1{CRLF}+ {cmd}{CRLF}+ {'~' * 69}{CRLF}"
+            f"    + CategoryInfo          : {category}: ({name}:String) [Resolve-DnsName], Win32Exception{CRLF}"
+            f"    + FullyQualifiedErrorId : {error_id},Microsoft.DnsClient.Commands.ResolveDnsName{CRLF} {CRLF}")
+
+
+NAME_DOES_NOT_EXIST = resolve_dns_error("primary.mshome.net", "DNS name does not exist", "ResourceUnavailable",
+                                        "DNS_ERROR_RCODE_NAME_ERROR")
+
+
 def healthy() -> dict:
     """probe -> (stdout text, rc, stderr)"""
     return {
@@ -350,6 +362,9 @@ def healthy() -> dict:
             "version": "20261118"}}}), 0, ""),
         "machine_proxy_env": ("", 0, ""),
         "shell_proxy_env": ("{}", 0, ""),
+        # what the client connects to: primary.mshome.net, port 22 (windows.ics.name_resolves)
+        "mshome_resolve": (ps_out({"Name": "primary.mshome.net", "Type": 1, "IPAddress": PRIMARY_IP}), 0, ""),
+        "mshome_ssh": ('{"Error":null,"Connected":true}' + CRLF, 0, ""),
     }
 
 
