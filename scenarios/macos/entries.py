@@ -168,6 +168,14 @@ scenario("log-vmnet-failure", "hyperkit could not create the vmnet interface whi
          replace(H, bridge=None, instances=(Inst("foo", state="Unknown"),), log=CORPUS_1505),
          vmnet__bridge_exists="skipped", route__subnet_on_bridge="skipped", dns__gateway_answers="skipped",
          privacy__local_network="skipped", logs__known_errors="failed")
+scenario("log-sharing-service", "a bridged launch failed: Internet Sharing holds en0, vmnet says `conflict, sharing "
+         "service is in use` (#2599); the shared-network instance is fine",
+         replace(H, log="[2026-11-20T09:58:12.087] [info] [bridged1] process state changed to Starting\n"
+                        "[2026-11-20T09:58:12.104] [warning] [qemu-system-aarch64] [4821] qemu-system-aarch64: -nic "
+                        "vmnet-bridged,ifname=en0,model=virtio-net-pci,mac=52:54:00:c4:1e:07: cannot create vmnet "
+                        "interface: conflict, sharing service is in use\n"
+                        "[2026-11-20T09:58:12.110] [error] [bridged1] process state changed to Off\n"),
+         logs__known_errors="failed")
 scenario("leases-missing", "Multipass 1.14.0 on macOS 14.6 and /var/db/dhcpd_leases was deleted",
          replace(V64, macos="14.6", multipass="1.14.0+mac", instances=UNKNOWN, leases_file=False,
                  log="".join(f"[2026-11-20T09:{m:02d}:07.412] [warning] [primary] Cannot open dhcpd_leases "

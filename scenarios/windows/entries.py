@@ -316,6 +316,18 @@ p["mshome_ssh"] = ('{"Error":"No connection could be made because the target mac
 s["mshome-port22-refused"] = (p, expect(ics__name_resolves="failed"),
                               {"about": "primary.mshome.net resolves, but its port 22 refuses the connection"})
 
+p = healthy()
+p["mshome_resolve"] = ("", 1, NAME_DOES_NOT_EXIST)
+p["multipass_events"] = (events([
+    (1795076041806, "Error", "[primary] ssh connection failed: 'Failed to resolve hostname primary.mshome.net "
+                             "(No such host is known. )'"),
+    (1795075731034, "Information", "[daemon] Starting Multipass 1.16.3+win"),
+    *CLEAN_EVENTS,
+]), 0, "")
+s["log-mshome-unresolved"] = (p, expect(ics__name_resolves="failed", logs__known_errors="failed"),
+                              {"about": "the client's `Failed to resolve hostname primary.mshome.net` (#1512's words) "
+                                        "in the events, and the name indeed does not resolve"})
+
 SCENARIOS = {name: _scenario(*entry) for name, entry in s.items()}
 
 
