@@ -161,7 +161,7 @@ def test_nft_missing_or_not_recorded(tmp_path):
     failed_only(got)  # no nft: no native table can exist
     r, got = run(tmp_path / "b", nft_ruleset=None)  # a bundle recorded before nftables was read
     for i in ("linux.firewall.forward", "linux.firewall.dhcp_allowed"):
-        assert got[i] == "skipped" and "nft_ruleset is not in this bundle" in r.check(i)["message"]
+        assert got[i] == "skipped" and "'nft_ruleset' is not recorded" in r.check(i)["message"]
 
 
 def test_wsl2_mirrored_and_unprivileged_container_fail(tmp_path):

@@ -7,7 +7,8 @@ import pytest
 
 from mpdiag.errors import ParseError
 from mpdiag.parse.mshome import NAME_ERRORS, parse_resolve, parse_tcp_connect
-from mpdiag.probes.windows import powershell_error
+from mpdiag.parse.unavailable import Absent
+from mpdiag.probes.windows import _NAME_NOT_RESOLVED, powershell_error
 from mpdiag.runner import CommandResult
 from scenarios.windows.formats import NAME_DOES_NOT_EXIST, ps_out
 
@@ -29,6 +30,10 @@ def test_name_error_record_is_read_from_stderr():
     err = powershell_error(res)
     assert err is not None and err.error_id.startswith("DNS_ERROR_RCODE_NAME_ERROR")
     assert any(t in f"{err.error_id}: {err.message}" for t in NAME_ERRORS)
+    absent = _NAME_NOT_RESOLVED(res)   # the probe's reader: the record is the answer "no such name"
+    assert isinstance(absent, Absent) and "DNS name does not exist" in absent.why
+    other = CommandResult(("powershell",), 1, b"", b"Resolve-DnsName : access denied\r\n", 0.1, False)
+    assert _NAME_NOT_RESOLVED(other) is None   # any other failure stays an error
 
 
 def test_tcp_connect():

@@ -15,7 +15,12 @@ import glob
 import os
 from typing import Any
 
+from mpdiag.parse.apparmor import parse_journal
+from mpdiag.parse.hostenv import parse_detect_virt, parse_host_markers
+from mpdiag.parse.nft import parse_nft_json
+from mpdiag.parse.unavailable import Absent, stderr_says, tool_missing
 from mpdiag.probes import Probe, ProbeContext, register
+from mpdiag.probes.linux import NO_JOURNAL, no_kernel_support
 
 LINUX = frozenset({"linux"})
 WSL_INTEROP = ("/proc/sys/fs/binfmt_misc/WSLInterop", "/proc/sys/fs/binfmt_misc/WSLInterop-late")
@@ -57,14 +62,15 @@ APPARMOR_JOURNAL = ("journalctl", "--no-pager", "-o", "short-iso", "-b", "-n", "
                     "_TRANSPORT=kernel", "+", "_TRANSPORT=audit")
 
 register(
-    Probe("nft_ruleset", LINUX, "mpdiag.parse.nft:parse_nft_json", ("nft", "-j", "list", "ruleset"),
-          privileged=True, description="the native nftables ruleset (tables iptables-save does not show)"),
-    Probe("detect_virt", LINUX, "mpdiag.parse.hostenv:parse_detect_virt", ("systemd-detect-virt",),
-          data_rcs=frozenset({0, 1}), description="the container or hypervisor this host runs in (`none`: bare metal)"),
-    Probe("host_markers", LINUX, "mpdiag.parse.hostenv:parse_host_markers", call=_host_markers,
+    Probe("nft_ruleset", LINUX, parse_nft_json, ("nft", "-j", "list", "ruleset"),
+          privileged=True, readers=(tool_missing, no_kernel_support), description="the native nftables ruleset (tables iptables-save does not show)"),
+    Probe("detect_virt", LINUX, parse_detect_virt, ("systemd-detect-virt",),
+          data_rcs=frozenset({0, 1}), readers=(tool_missing,), description="the container or hypervisor this host runs in (`none`: bare metal)"),
+    Probe("host_markers", LINUX, parse_host_markers, call=_host_markers,
           shows="(python) read /proc/sys/fs/binfmt_misc/WSLInterop, $WSL_DISTRO_NAME, /proc/sys/kernel/osrelease, "
                 "/.dockerenv, /run/.containerenv, CapBnd of /proc/1/status, /dev/kvm, /mnt/c/Users/*/.wslconfig",
           description="WSL and container markers"),
-    Probe("apparmor_journal", LINUX, "mpdiag.parse.apparmor:parse_journal", APPARMOR_JOURNAL, privileged=True,
+    Probe("apparmor_journal", LINUX, parse_journal, APPARMOR_JOURNAL, privileged=True,
+          readers=(tool_missing, stderr_says(Absent, *NO_JOURNAL)),
           description="this boot's kernel and audit journal lines (AppArmor denials)"),
 )

@@ -33,6 +33,7 @@ from mpdiag.probes import Probe, register
 from mpdiag.runner import CommandResult
 from mpdiag.host.rules.logs import parse_events
 from mpdiag.parse.hosts_ics import parse_hosts_ics
+from mpdiag.parse.mshome import NAME_ERRORS, TIMEOUTS, parse_resolve, parse_tcp_connect
 from mpdiag.parse.netsh import parse_excluded_port_ranges, parse_portproxy
 from mpdiag.parse.powershell import parse_json_objects
 
@@ -188,9 +189,17 @@ MSHOME_SSH = ("$c = New-Object System.Net.Sockets.TcpClient; try { $ok = $c.Conn
               ".Wait(3000); @{Connected=$ok; Error=$null} | ConvertTo-Json -Compress } catch { @{Connected=$false; "
               "Error=$_.Exception.InnerException.Message} | ConvertTo-Json -Compress } finally { $c.Close() }")
 
+def _unresolved(err: PowerShellError) -> bool:
+    said = f"{err.error_id}: {err.message}".lower()
+    return any(t.lower() in said for t in (*NAME_ERRORS, *TIMEOUTS))
+
+
+# the name does not exist, or no DNS server answered in time: Absent, with the record's words
+_NAME_NOT_RESOLVED = powershell_record(Absent, _unresolved)
+
 register(
-    _ps("mshome_resolve", MSHOME_RESOLVE, parse="mpdiag.parse.mshome:parse_resolve",
+    _ps("mshome_resolve", MSHOME_RESOLVE, parse=parse_resolve, readers=(_NAME_NOT_RESOLVED,),
         description="the instance's <name>.mshome.net, as the client resolves it"),
-    _ps("mshome_ssh", MSHOME_SSH, parse="mpdiag.parse.mshome:parse_tcp_connect",
+    _ps("mshome_ssh", MSHOME_SSH, parse=parse_tcp_connect,
         description="a TCP connect to <name>.mshome.net port 22 (where the client's SSH goes), 3 s"),
 )

@@ -3,8 +3,8 @@ snap's, its dnsmasq's, an instance's QEMU) in this boot's kernel/audit journal."
 
 import pytest
 
-from tests_host.linux.conftest import NOT_INSTALLED, multipass_installed, tool_missing
-from tests_host.linux.test_logs import NO_JOURNAL
+from mpdiag.parse.unavailable import Absent, ToolMissing
+from tests_host.linux.conftest import NOT_INSTALLED, multipass_installed
 
 SHOWN = 3
 
@@ -13,12 +13,11 @@ SHOWN = 3
 def test_apparmor_denies_multipass_nothing(check):
     if not multipass_installed(check):
         check.skip(NOT_INSTALLED)
-    res = check.result("apparmor_journal")
-    if tool_missing(res):
-        check.skip("journalctl is not installed (no systemd journal): AppArmor's denials cannot be read")
-    if res.rc != 0 and any(m in res.error_text for m in NO_JOURNAL):
-        check.skip(f"no systemd journal to read on this host ({res.error_text.splitlines()[0]})")
     journal = check.probe("apparmor_journal")
+    if isinstance(journal, ToolMissing):
+        check.skip("journalctl is not installed (no systemd journal): AppArmor's denials cannot be read")
+    if isinstance(journal, Absent):
+        check.skip(f"no systemd journal to read on this host ({journal.why})")
     if not journal.entries:
         check.skip("this boot's journal has no kernel or audit entries (no journald here, or it keeps none): "
                    "AppArmor's denials cannot be read")

@@ -4,15 +4,16 @@
 import pytest
 
 from mpdiag.facts.hostenv import classify
-from tests_host.linux.conftest import NOT_INSTALLED, multipass_installed, tool_missing
+from mpdiag.parse.unavailable import ToolMissing
+from tests_host.linux.conftest import NOT_INSTALLED, multipass_installed
 
 
 @pytest.mark.check("linux.host.environment")
 def test_host_is_not_wsl2_or_a_bare_container(check):
     if not multipass_installed(check):
         check.skip(NOT_INSTALLED)
-    res = check.result("detect_virt")
-    virt = None if tool_missing(res) else check.probe("detect_virt")
+    virt = check.probe("detect_virt")
+    virt = None if isinstance(virt, ToolMissing) else virt
     m = check.probe("host_markers")
     host = classify(virt, m)
     said = "; ".join(host.evidence)
