@@ -281,7 +281,7 @@ def test_format_1_answers_every_params_of_a_probe(tmp_path):
 
 
 def test_a_format_1_scenario_still_replays_to_its_expected_outcomes(tmp_path):
-    scenario = ROOT / "scenarios/linux/port53-squat"
+    scenario = ROOT / "scenarios/linux/port53-squat-format-1"
     assert json.loads((scenario / "manifest.json").read_text())["format"] == 1
     expected = json.loads((scenario / "expected.json").read_text())
     run = run_suite("--replay", str(scenario), reports=tmp_path / "r")
