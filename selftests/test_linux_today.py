@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from mpdiag.errors import ParseError
-from mpdiag.facts import hostenv, nft
-from mpdiag.facts.linux import Bridge, dhcp_packets, forward_packets
+from mpdiag.host.rules import hostenv, nft
+from mpdiag.host.rules.linux import Bridge, dhcp_packets, forward_packets
 from mpdiag.parse.apparmor import parse_denials, parse_journal
 from mpdiag.parse.hostenv import parse_detect_virt, parse_host_markers, parse_wslconfig
 from mpdiag.parse.nft import parse_nft_json

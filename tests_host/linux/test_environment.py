@@ -1,9 +1,9 @@
 """What the host is: bare metal or a VM, not WSL2 or an unprivileged container (checks.md,
-"Today's Multipass"; mpdiag/facts/hostenv.py says why each matters)."""
+"Today's Multipass"; mpdiag/host/rules/hostenv.py says why each matters)."""
 
 import pytest
 
-from mpdiag.facts.hostenv import classify
+from mpdiag.host.rules.hostenv import classify
 from mpdiag.parse.unavailable import ToolMissing
 from tests_host.linux.conftest import NOT_INSTALLED, multipass_installed
 

@@ -1,5 +1,5 @@
 """What native nftables tables do to a concrete packet (the instances' DHCP, DNS, outbound
-traffic and its reply): the same packets the iptables walk uses (mpdiag/facts/linux.py).
+traffic and its reply): the same packets the iptables walk uses (mpdiag/host/rules/linux.py).
 
 Netfilter runs every base chain on a hook, in priority order, across all tables: an
 `accept` ends only that chain (the next base chain still sees the packet), a `drop` or
@@ -20,7 +20,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
-from mpdiag.facts.linux import UPLINK, Packet
+from mpdiag.host.rules.linux import UPLINK, Packet
 from mpdiag.parse.nft import NftChain, NftRule, NftRuleset
 
 FAMILIES = ("ip", "inet")
