@@ -342,7 +342,7 @@ instance_scenario("instance-no-ip", "bootpd-blocked",
                   {}, {**{i: "skipped" for i in INSTANCE_IDS}, "instance.state.running_with_ip": "failed"})
 
 stealth = _healthy()
-stealth["ping_external"] = (guest.ping(guest.EXTERNAL_IP, 15, 0), 1)
+stealth["ping_external"] = (guest.ping(guest.EXTERNAL_IP, 8, 0), 1)
 instance_scenario("instance-stealth-mode", "healthy",
                   "Stealth Mode is on: ping 1.1.1.1 gets no reply while DNS works every way (the guide's caveat)",
                   stealth, all_passed(**{"instance.net.ping_external": "failed"}),

@@ -122,7 +122,7 @@ def healthy_instance() -> dict[str, tuple[str, dict | None]]:
         "ip_route": (ip_route(), None),
         "shell_session": (shell_ok(), None),
         "ping_gateway": (ping(GW, 3, 3, 0.4), None),
-        "ping_external": (ping(EXTERNAL_IP, 15, 15, 9.8), None),
+        "ping_external": (ping(EXTERNAL_IP, 8, 8, 9.8), None),
         "dig_gateway": (dig_answer(GW, GOOGLE), None),
         "dig_external": (dig_answer(EXTERNAL_DNS, GOOGLE), None),
         "resolve_name": (getent(GOOGLE), None),
