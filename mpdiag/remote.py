@@ -13,6 +13,7 @@ probe's own parser and every check read it unchanged:
     dnsmasq_leases    linux: the same directory's dnsmasq.leases
     shell_proxy_env   linux, macos: env     windows: the env: drive
     shell_session     every platform: multipass exec NAME -- true (no pty over BatchMode ssh)
+    host_markers      linux: the WSL and container markers (sh: test -e, cat, the .wslconfig files)
 
 A form is (argv builder, converter). The argv is quoted for the remote shell (or encoded for
 PowerShell) by mpdiag.ssh; a converter raises ParseError on output it cannot read.
@@ -258,6 +259,44 @@ def proxy_env_from_lines(res: CommandResult, ctx: Any = None) -> dict[str, str]:
     return proxies_of(env)
 
 
+# ---- host_markers ----------------------------------------------------------------------------
+# key=value lines, then each .wslconfig (WSL only) as "wslconfig=PATH" and its lines prefixed "|".
+LINUX_MARKERS = (
+    'f() { [ -e "$1" ] && echo 1 || echo 0; }; '
+    'w=0; for p in /proc/sys/fs/binfmt_misc/WSLInterop /proc/sys/fs/binfmt_misc/WSLInterop-late; do '
+    '[ -e "$p" ] && w=1; done; echo "wsl_interop=$w"; echo "wsl_distro=${WSL_DISTRO_NAME:-}"; '
+    'r=$(cat /proc/sys/kernel/osrelease 2>/dev/null); echo "osrelease=$r"; '
+    'echo "dockerenv=$(f /.dockerenv)"; echo "containerenv=$(f /run/.containerenv)"; '
+    'echo "cap_bnd=$(sed -n "s/^CapBnd:[[:space:]]*//p" /proc/1/status 2>/dev/null)"; echo "kvm=$(f /dev/kvm)"; '
+    'if [ "$w" = 1 ] || [ -n "${WSL_DISTRO_NAME:-}" ] || printf "%s" "$r" | grep -qi microsoft; then '
+    'for c in /mnt/c/Users/*/.wslconfig; do [ -e "$c" ] || continue; '
+    'echo "wslconfig=$c"; head -c 65536 "$c" 2>/dev/null | sed "s/^/|/"; done | head -n 4096; fi')
+_MARKER_FLAGS = ("wsl_interop", "dockerenv", "containerenv", "kvm")
+
+
+def markers_from_sh(res: CommandResult, ctx: Any = None) -> dict[str, Any]:
+    """LINUX_MARKERS' lines -> the dict the host_markers call returns."""
+    out: dict[str, Any] = {"wslconfigs": []}
+    for line in res.text.splitlines():
+        if line.startswith("|") and out["wslconfigs"]:
+            current = out["wslconfigs"][-1]
+            current["content"] = (current["content"] or "") + line[1:] + "\n"
+            continue
+        key, sep, value = line.partition("=")
+        if not sep:
+            raise ParseError("host markers: expected key=value lines", res.text[:200])
+        if key == "wslconfig":
+            out["wslconfigs"].append({"path": value, "content": None})
+        elif key in _MARKER_FLAGS:
+            out[key] = value == "1"
+        elif key in ("wsl_distro", "osrelease", "cap_bnd"):
+            out[key] = value or None
+    missing = [k for k in (*_MARKER_FLAGS, "osrelease") if k not in out]
+    if missing:
+        raise ParseError(f"host markers: no {', '.join(missing)} line", res.text[:200])
+    return out
+
+
 # ---- shell_session ---------------------------------------------------------------------------
 def exec_true_argv(ctx: Any) -> list[str]:
     return exec_argv(validate_name(ctx.instance or ""), ["true"])
@@ -302,6 +341,7 @@ FORMS: dict[str, dict[str, CommandForm]] = {
                                proxy_env_from_lines),
     },
     "shell_session": {p: CommandForm(exec_true_argv, session_from_exec) for p in ("linux", "macos", "windows")},
+    "host_markers": {"linux": CommandForm(_fixed(("sh", "-c", LINUX_MARKERS)), markers_from_sh)},
 }
 # dig exits 9 when no server answered: that is the probe's data (error "timeout"), not a failure
 DATA_RCS = {"dns_gateway": frozenset({0, 9, 10}), "shell_session": None}  # None: any exit code is data

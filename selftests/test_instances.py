@@ -48,8 +48,15 @@ FAKE = textwrap.dedent(r'''
             launched = open(conf["launched_flag"]).read()
             state = state + [dict(i, name=launched) for i in conf.get("launched_instances", [])]
         reply({"out": json.dumps({"list": state})})
-    if cmd == "get":
-        reply({"out": "qemu\n"})
+    if cmd == "get":  # the real CLI's answers: the driver, an unset bridged network, a boolean per instance
+        key = args[1] if len(args) > 1 else ""
+        if key == "local.driver":
+            reply({"out": "qemu\n"})
+        if key == "local.bridged-network":
+            reply({"out": "<empty>\n"})
+        if key.startswith("local.") and key.endswith(".bridged"):
+            reply({"out": "false\n"})
+        reply({"err": "get failed: Unrecognized settings key: '%s'\n" % key, "rc": 2})
     if cmd == "launch":
         spec = conf.get("launch", {})
         if spec.get("rc", 0) == 0 and conf.get("launched_flag"):
@@ -174,6 +181,8 @@ def test_healthy_attached_primary_passes_and_is_only_read(tmp_path, fake):
     assert outcomes.pop("instance.launch.gets_ip") == "skipped"
     assert outcomes.pop("instance.arp.extra_ips") == "skipped"  # attached, no extra IP: nothing to read
     assert outcomes.pop("instance.launch.dhcp_exchange") == "skipped"  # captured only with --launch
+    assert outcomes.pop("instance.state.ip_current") == "skipped"  # the fake host keeps no dnsmasq leases file
+    assert outcomes.pop("instance.bridged.nic_configured") == "skipped"  # `get local.primary.bridged`: false
     assert set(outcomes.values()) == {"passed"}, run.stdout[-3000:]
     assert run.diagnosis["environment"]["instance"] == "primary"
     for call in fake.calls():

@@ -160,3 +160,24 @@ def test_windows_probes_cross_as_one_encoded_word():
     ps = remote.form("processes", "windows").argv(_ctx())
     cmd = remote_command(ps, "windows")
     assert base64.b64decode(cmd.rsplit(" ", 1)[1]).decode("utf-16-le") == remote.WINDOWS_PROCESSES
+
+
+def test_host_markers_over_ssh_are_what_the_python_call_reads():
+    """Run here, the sh form converts to exactly the call's value; a WSL host's .wslconfig
+    comes through line by line; output that is not the form's is a ParseError."""
+    from mpdiag.probes.linux_env import _host_markers
+
+    here = subprocess.run(["sh", "-c", remote.LINUX_MARKERS], capture_output=True, text=True, timeout=10)
+    assert here.returncode == 0, here.stderr
+    assert remote.markers_from_sh(_res(here.stdout)) == _host_markers(None)
+    wsl = ("wsl_interop=1\nwsl_distro=Ubuntu-24.04\nosrelease=5.15.167.4-microsoft-standard-WSL2\n"
+           "dockerenv=0\ncontainerenv=0\ncap_bnd=000001ffffffffff\nkvm=0\n"
+           "wslconfig=/mnt/c/Users/ana/.wslconfig\n|[wsl2]\n|networkingMode=mirrored\n")
+    got = remote.markers_from_sh(_res(wsl))
+    assert got["wsl_interop"] is True and got["wsl_distro"] == "Ubuntu-24.04" and got["kvm"] is False
+    assert got["wslconfigs"] == [{"path": "/mnt/c/Users/ana/.wslconfig",
+                                  "content": "[wsl2]\nnetworkingMode=mirrored\n"}]
+    with pytest.raises(ParseError):
+        remote.markers_from_sh(_res("Welcome to the machine\n"))
+    with pytest.raises(ParseError):
+        remote.markers_from_sh(_res("wsl_interop=0\n"))
