@@ -57,6 +57,13 @@ FAKE = textwrap.dedent(r'''
         if key.startswith("local.") and key.endswith(".bridged"):
             reply({"out": "false\n"})
         reply({"err": "get failed: Unrecognized settings key: '%s'\n" % key, "rc": 2})
+    if cmd == "info":  # `multipass info --format json`: the listed instances, their state and IPv4s
+        info = {i["name"]: {"ipv4": i.get("ipv4", []), "state": i.get("state", "Running"),
+                            "release": i.get("release", "24.04 LTS")} for i in conf.get("instances", [])}
+        reply({"out": json.dumps({"errors": [], "info": info}, indent=4) + "\n"})
+    if cmd == "networks":  # one ethernet NIC, as `multipass networks --format json` prints it on Linux
+        reply({"out": json.dumps({"list": [{"description": "Ethernet device", "name": "eth0",
+                                            "type": "ethernet"}]}, indent=4) + "\n"})
     if cmd == "launch":
         spec = conf.get("launch", {})
         if spec.get("rc", 0) == 0 and conf.get("launched_flag"):
@@ -82,7 +89,9 @@ FAKE = textwrap.dedent(r'''
         sys.stdout.write("Welcome to Ubuntu 24.04.1 LTS\r\n\r\nubuntu@%s:~$ " % name); sys.stdout.flush()
         line = sys.stdin.readline()
         sys.stdout.write("logout\r\n"); sys.exit(0)
-    reply({"err": "unknown command " + cmd, "rc": 1})
+    # 1.16 knows no `zones` (or any other command not above): the real client's words, on stdout
+    reply({"out": "Error: Unknown command or alias '%s' (try \"multipass help\" or \"multipass aliases\")\n" % cmd,
+           "rc": 1})
 ''').lstrip()
 
 ROUTES = [{"dst": "default", "gateway": "10.97.23.1", "dev": "eth0", "protocol": "dhcp", "metric": 100},
@@ -186,7 +195,7 @@ def test_healthy_attached_primary_passes_and_is_only_read(tmp_path, fake):
     assert set(outcomes.values()) == {"passed"}, run.stdout[-3000:]
     assert run.diagnosis["environment"]["instance"] == "primary"
     for call in fake.calls():
-        assert call[0] in ("version", "list", "get", "exec", "shell"), call
+        assert call[0] in ("version", "list", "info", "get", "networks", "zones", "exec", "shell"), call
         if call[0] == "exec":
             assert "addr add" not in " ".join(call) and "addr del" not in " ".join(call)
 
