@@ -134,7 +134,10 @@ def test_each_host_gets_its_own_verdict_over_real_sshd(fleet):
         got = verdicts[label] = {c["id"]: c["outcome"] for c in doc["checks"]}
         assert set(got) == set(LINUX_IDS), (label, set(LINUX_IDS) ^ set(got))
         assert {i for i, o in got.items() if o == "failed"} == failing, (label, fault, got, out[-3000:])
-        assert {i for i, o in got.items() if o not in ("passed", "skipped", "failed")} == set(), (label, got)
+        # the lab's hosts are this machine: in a (privileged) container linux.host.environment warns
+        odd = {i for i, o in got.items() if o not in ("passed", "skipped", "failed")}
+        assert odd <= {"linux.host.environment"} and got["linux.host.environment"] in ("passed", "warned"), \
+            (label, got)
         assert all(got[i] == "passed" for i in every_fault - failing), (label, got)  # the other host's fault
         assert all(got[i] == "skipped" for i in SKIPS), (label, got)
         assert doc["host"] == label and doc["platform"] == "linux" and doc["mode"] == "live"

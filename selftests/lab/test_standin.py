@@ -61,22 +61,35 @@ def test_get_driver(standin_env):
     assert mp(standin_env, "get", "local.driver", MPLAB_DRIVER="lxd").stdout == "lxd\n"
 
 
+def listed_ipv4(lab, name: str) -> list[str]:
+    """What Multipass lists for an instance: its management address first, then the guest's
+    others in kernel order (primary's NIC bridged onto the LAN has one)."""
+    ip = lab.state.instances[name].ip
+    cp = lab.run_in(name, ["ip", "-j", "-4", "addr", "show", "scope", "global"])
+    addrs = [a["local"] for link in json.loads(cp.stdout or "[]") for a in link.get("addr_info", [])]
+    return [ip] + [a for a in addrs if a != ip]
+
+
+def _json_ips(ips: list[str]) -> str:
+    return ",\n".join(f'                "{ip}"' for ip in ips)
+
+
 def test_list_json_exact(standin_env, linux_lab):
-    st = linux_lab.state
-    p, s = st.instances["primary"].ip, st.instances["second"].ip
+    p, s = listed_ipv4(linux_lab, "primary"), listed_ipv4(linux_lab, "second")
+    assert len(p) == 2 and len(s) == 1, (p, s)  # primary is bridged onto the LAN
     cp = mp(standin_env, "list", "--format", "json")
     assert cp.returncode == 0
     assert cp.stdout == (
         '{\n    "list": [\n'
-        f'        {{\n            "ipv4": [\n                "{p}"\n            ],\n'
+        f'        {{\n            "ipv4": [\n{_json_ips(p)}\n            ],\n'
         '            "name": "primary",\n            "release": "Ubuntu 24.04 LTS",\n'
         '            "state": "Running"\n        },\n'
-        f'        {{\n            "ipv4": [\n                "{s}"\n            ],\n'
+        f'        {{\n            "ipv4": [\n{_json_ips(s)}\n            ],\n'
         '            "name": "second",\n            "release": "Ubuntu 24.04 LTS",\n'
         '            "state": "Running"\n        }\n    ]\n}\n')
     csv = mp(standin_env, "list", "--format", "csv").stdout.splitlines()
     assert csv[0] == "Name,State,IPv4,IPv6,Release,AllIPv4"
-    assert csv[1] == f'primary,Running,{p},,Ubuntu 24.04 LTS,"{p}"'
+    assert csv[1] == f'primary,Running,{p[0]},,Ubuntu 24.04 LTS,"{",".join(p)}"'
 
 
 def test_list_shows_alias_after_management_ip(standin_env, linux_lab):
@@ -85,7 +98,8 @@ def test_list_shows_alias_after_management_ip(standin_env, linux_lab):
     linux_lab.add_alias("primary", alias)
     try:
         data = json.loads(mp(standin_env, "list", "--format", "json").stdout)
-        assert data["list"][0]["ipv4"] == [st.instances["primary"].ip, alias]
+        assert data["list"][0]["ipv4"][0] == st.instances["primary"].ip and alias in data["list"][0]["ipv4"]
+        assert data["list"][0]["ipv4"] == listed_ipv4(linux_lab, "primary")
     finally:
         linux_lab.remove_alias("primary", alias)
 
@@ -98,7 +112,7 @@ def test_info(standin_env, linux_lab):
     assert list(prim) == sorted(prim)
     assert set(prim) == {"cpu_count", "disks", "image_hash", "image_release", "ipv4", "load", "memory", "mounts",
                          "release", "snapshot_count", "state"}
-    assert prim["ipv4"] == [linux_lab.state.instances["primary"].ip] and isinstance(prim["cpu_count"], str)
+    assert prim["ipv4"] == listed_ipv4(linux_lab, "primary") and isinstance(prim["cpu_count"], str)
     assert '"errors": [\n    ],' in cp.stdout and '"mounts": {\n            },' in cp.stdout
     allw = mp(standin_env, "info", "--all", "--format", "json")
     assert allw.returncode == 0 and "the `--all` flag for the `info` command is deprecated" in allw.stderr
