@@ -14,7 +14,9 @@ import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBSETS = ("", "host", "instance", "generic", "routing", "dns", "arp")
@@ -57,6 +59,52 @@ def in_two_processes(command: list[str], scenarios: list, tmp: Path, timeout: fl
         assert proc.returncode == 0, err[-3000:]
         out.update(json.loads((tmp / f"{n}.json").read_text()))
     return out
+
+
+def computed_once(tmp_path_factory: Any, name: str, compute: Callable[[], dict], timeout: float = 1800) -> dict:
+    """compute() once per selftest run, whichever xdist workers ask: the first to claim `name`
+    (an atomic mkdir in the run's shared temp dir) computes and publishes the JSON (temp file,
+    rename); the others wait for it. So a sweep of every scenario costs one sweep, not one per worker."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # popen-gwN's parent: the run's, shared by its workers
+    done, failed = base / f"{name}.json", base / f"{name}.failed"
+    try:
+        (base / f"{name}.claim").mkdir()
+    except FileExistsError:
+        deadline = time.monotonic() + timeout
+        while not done.exists():
+            if failed.exists():
+                raise RuntimeError(f"{name}: the worker computing it failed: {failed.read_text()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{name}: not computed within {timeout:.0f} s")
+            time.sleep(0.5)
+        return json.loads(done.read_text())
+    try:
+        value = compute()
+    except BaseException as exc:
+        failed.write_text(f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    part = base / f"{name}.json.part"
+    part.write_text(json.dumps(value))
+    os.replace(part, done)
+    return value
+
+
+def every_scenario() -> list[Path]:
+    """Every committed scenario, platform by platform."""
+    from mpdiag import catalog
+    from selftests.suite import scenarios
+
+    return [p for platform in catalog.PLATFORMS for p in scenarios(platform)]
+
+
+def every_subset(tmp_path_factory: Any) -> dict:
+    """{scenario: {subset: answers}} for every scenario, once per selftest run (the whole
+    suite's answers, subset "", are also the prefetching run test_prefetch compares)."""
+    return computed_once(tmp_path_factory, "subsets", lambda: in_two_processes(
+        [sys.executable, str(ROOT / "selftests" / "replay_subsets.py")], every_scenario(),
+        tmp_path_factory.mktemp("subsets")))
 
 
 def main(out: str, scenarios: list[str]) -> None:

@@ -3,7 +3,7 @@ each marker subset (-m host, -m instance, -m generic/routing/dns/arp) and under 
 every check the same outcome and message, and diagnosis.json the same environment.
 
 Cost, bounded: the subset runs are in-process (selftests/replay_subsets.py: ~0.25 s of CPU a
-run), split over two processes. An -n 4 run starts five interpreters, so each scenario gets
+run), split over two processes, once per selftest run however many xdist workers ask. An -n 4 run starts five interpreters, so each scenario gets
 one, with only the plugins the comparison reads (diagnosis.json: no HTML, Allure or JUnit
 writers, replay_subsets.QUIET): about 30 % less CPU than a full run. Each is its own test,
 so ./selftest spreads them over the cores like any other.
@@ -11,23 +11,20 @@ so ./selftest spreads them over the cores like any other.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-from mpdiag import catalog
-from selftests.replay_subsets import QUIET, ROOT, SUBSETS, answers, in_two_processes
-from selftests.suite import run_suite, scenarios
+from selftests.replay_subsets import QUIET, SUBSETS, answers, every_scenario, every_subset
+from selftests.suite import run_suite
 
-ALL = [p for platform in catalog.PLATFORMS for p in scenarios(platform)]
+ALL = every_scenario()
 
 
 @pytest.fixture(scope="module")
 def replayed(tmp_path_factory) -> dict:
     """{scenario: {subset: {"checks": {id: [outcome, message]}, "environment": {...}}}}."""
-    return in_two_processes([sys.executable, str(ROOT / "selftests" / "replay_subsets.py")], ALL,
-                            tmp_path_factory.mktemp("subsets"))
+    return every_subset(tmp_path_factory)
 
 
 def _differences(whole: dict, part: dict) -> dict:

@@ -22,16 +22,15 @@ from pathlib import Path
 
 import pytest
 
-from mpdiag import catalog, prefetch
+from mpdiag import prefetch
 from mpdiag.probes import ProbeSession, load_all
 from mpdiag.runner import CommandResult
 from selftests.procs import kill_recorded
-from selftests.replay_subsets import ROOT, in_two_processes
-from selftests.suite import scenarios
+from selftests.replay_subsets import ROOT, computed_once, every_scenario, every_subset, in_two_processes
 
-ALL = [p for platform in catalog.PLATFORMS for p in scenarios(platform)]
+ALL = every_scenario()
 
-RUN_BOTH = """
+RUN_SERIAL = """
 import json, sys, tempfile
 from pathlib import Path
 sys.path.insert(0, {root!r})
@@ -39,16 +38,20 @@ from selftests.replay_subsets import replay
 out = {{}}
 with tempfile.TemporaryDirectory() as tmp:
     for scenario in sys.argv[2:]:
-        out[scenario] = [replay(scenario, "", Path(tmp)), replay(scenario, "", Path(tmp), ("--no-prefetch",))]
+        out[scenario] = replay(scenario, "", Path(tmp), ("--no-prefetch",))
 Path(sys.argv[1]).write_text(json.dumps(out))
 """
 
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory) -> dict:
-    """{scenario: [with the prefetch, without]}: each the checks' outcomes and messages and the environment."""
-    return in_two_processes([sys.executable, "-c", RUN_BOTH.format(root=str(ROOT))], ALL,
-                            tmp_path_factory.mktemp("prefetch"))
+    """{scenario: [with the prefetch, without]}: each the checks' outcomes and messages and the
+    environment. A replay prefetches by default: the prefetching run is the whole suite's run
+    test_consistency compares its subsets with (computed once per selftest run)."""
+    ahead = every_subset(tmp_path_factory)
+    serial = computed_once(tmp_path_factory, "serial", lambda: in_two_processes(
+        [sys.executable, "-c", RUN_SERIAL.format(root=str(ROOT))], ALL, tmp_path_factory.mktemp("prefetch")))
+    return {scenario: [ahead[scenario][""], serial[scenario]] for scenario in serial}
 
 
 @pytest.mark.parametrize("scenario", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
