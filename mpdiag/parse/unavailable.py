@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from mpdiag.runner import CommandResult
 
 __all__ = ["Unavailable", "Absent", "Denied", "ToolMissing", "Reader",
-           "tool_missing", "no_such_file", "exit_code", "stderr_says"]
+           "tool_missing", "no_such_file", "exit_code", "stderr_says", "no_kernel_support", "NO_JOURNAL"]
 
 
 @dataclass(frozen=True)
@@ -96,3 +96,16 @@ def stderr_says(kind: type[Unavailable], *words: str, whole: bool = False) -> Re
         return kind(err if whole else err.splitlines()[0])
 
     return read
+
+
+def no_kernel_support(res: CommandResult) -> Absent | None:
+    """An iptables backend that cannot be read here (no kernel support): it holds no rules."""
+    s = res.error_text.lower()
+    if res.rc != 0 and ("table does not exist" in s or "can't initialize" in s or "not supported" in s
+                        or "protocol not supported" in s or "no such file or directory" in s and "/proc/net/" in s):
+        return Absent(f"{' '.join(res.argv)}: no kernel support ({res.error_text.splitlines()[0]})")
+    return None
+
+
+# journalctl's words when this host keeps no journal at all (containers, no systemd)
+NO_JOURNAL = ("No journal files were found", "Failed to add filter for units")

@@ -110,7 +110,7 @@ def register(*probes: Probe) -> None:
 
 def load_all() -> dict[str, Probe]:
     """Import every platform's probe module; returns the registry."""
-    for mod in ("common", "macos", "windows", "linux", "instance", "egress"):
+    for mod in ("common", "macos", "windows", "linux", "linux_env", "instance", "egress"):
         try:
             importlib.import_module(f"mpdiag.probes.{mod}")
         except ModuleNotFoundError as exc:

@@ -33,8 +33,7 @@ from mpdiag.parse.sockets import parse_listening_sockets
 from mpdiag.parse.sysctl import parse_sysctl_int
 from mpdiag.parse.text import decode
 from mpdiag.parse.ufw import parse_ufw_status
-from mpdiag.parse.unavailable import Absent, stderr_says, tool_missing
-from mpdiag.runner import CommandResult
+from mpdiag.parse.unavailable import Absent, NO_JOURNAL, no_kernel_support, stderr_says, tool_missing
 from mpdiag.parse.multipass_net import parse_unit_state
 
 LINUX = frozenset({"linux"})
@@ -114,18 +113,6 @@ def _listening_sockets(ctx: ProbeContext) -> dict[str, Any]:
     return {"root": root, "sockets": out}
 
 
-def no_kernel_support(res: CommandResult) -> Absent | None:
-    """An iptables backend that cannot be read here (no kernel support): it holds no rules."""
-    s = res.error_text.lower()
-    if res.rc != 0 and ("table does not exist" in s or "can't initialize" in s or "not supported" in s
-                        or "protocol not supported" in s or "no such file or directory" in s and "/proc/net/" in s):
-        return Absent(f"{' '.join(res.argv)}: no kernel support ({res.error_text.splitlines()[0]})")
-    return None
-
-
-# journalctl's words when this host keeps no journal at all (containers, no systemd)
-NO_JOURNAL = ("No journal files were found", "Failed to add filter for units")
-
 register(
     Probe("host_ip_addr", LINUX, parse_ip_addr, ("ip", "-j", "addr"),
           description="the host's interfaces and addresses (the Multipass bridge mpqemubr*)"),
@@ -178,6 +165,3 @@ register(
           readers=(tool_missing, stderr_says(Absent, *NO_JOURNAL)),
           description="the end of multipassd's journal (known failure signatures)"),
 )
-
-# today's Multipass, the host side (issue 11): nftables, WSL/container, AppArmor
-from mpdiag.probes import linux_env  # noqa: E402,F401

@@ -18,9 +18,8 @@ from typing import Any
 from mpdiag.parse.apparmor import parse_journal
 from mpdiag.parse.hostenv import parse_detect_virt, parse_host_markers
 from mpdiag.parse.nft import parse_nft_json
-from mpdiag.parse.unavailable import Absent, stderr_says, tool_missing
+from mpdiag.parse.unavailable import Absent, NO_JOURNAL, no_kernel_support, stderr_says, tool_missing
 from mpdiag.probes import Probe, ProbeContext, register
-from mpdiag.probes.linux import NO_JOURNAL, no_kernel_support
 
 LINUX = frozenset({"linux"})
 WSL_INTEROP = ("/proc/sys/fs/binfmt_misc/WSLInterop", "/proc/sys/fs/binfmt_misc/WSLInterop-late")
