@@ -106,7 +106,10 @@ def test_report_in_a_browser(browser, reports, scenario):
         page.click('.filters button[data-outcome="passed"]')
         assert passed.first.is_visible()
         page.click("#todo button.copy >> nth=0")
-        page.wait_for_function("document.querySelector('#todo button.copy').textContent != 'Copy'")
+        # a locator wait, not wait_for_function: the report's CSP forbids eval, which a string predicate needs
+        from playwright.sync_api import expect
+
+        expect(page.locator("#todo button.copy").first).not_to_have_text("Copy", timeout=10_000)
         assert not requests, requests
         assert not errors, errors
     finally:
