@@ -118,12 +118,19 @@ def children(pid: int) -> list[int]:
     return out
 
 
-def client_config(path: Path, key: Path, known_hosts: Sequence[str], connect_timeout: int = 3) -> Path:
-    """An ssh_config for `ssh -F`: our key only, our known_hosts only, strict checking."""
+def client_config(path: Path, key: Path, known_hosts: Sequence[str], connect_timeout: int = 3,
+                  aliases: Mapping[str, tuple[str, Path]] | None = None) -> Path:
+    """An ssh_config for `ssh -F`: our key only, our known_hosts only, strict checking.
+    `aliases`: name -> (address, key), a `Host name` that reaches address with that key only
+    (IdentityFile adds up over the blocks that match: ours is for the other names)."""
     kh = path.with_name("known_hosts")
     kh.write_text("\n".join(known_hosts) + "\n")
+    aliases = aliases or {}
+    blocks = [line for name, (address, other) in aliases.items()
+              for line in (f"Host {name}", f"  HostName {address}", f"  IdentityFile {other}")]
     path.write_text("\n".join([
-        "Host *", f"  IdentityFile {key}", "  IdentitiesOnly yes", f"  UserKnownHostsFile {kh}",
+        *blocks, " ".join(["Host *", *(f"!{name}" for name in aliases)]), f"  IdentityFile {key}",
+        "Host *", "  IdentitiesOnly yes", f"  UserKnownHostsFile {kh}",
         "  GlobalKnownHostsFile /dev/null", "  StrictHostKeyChecking yes", "  UpdateHostKeys no",
         f"  ConnectTimeout {connect_timeout}", ""]))
     os.chmod(path, 0o600)

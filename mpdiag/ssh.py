@@ -133,6 +133,14 @@ def ssh_failure(res: CommandResult) -> str | None:
     return said[-1].strip() if said else None  # 255 with other words: the remote command's own exit
 
 
+def unreachable(target: SshTarget, failed: str, connect_timeout: float) -> str:
+    """The one line an unreachable host gets; a timeout says which one it ran into."""
+    line = f"{target.label} is unreachable over ssh: {failed}"
+    if "timed out" in failed:
+        line += f" (no answer within the {max(1, int(connect_timeout))} s connect timeout)"
+    return line
+
+
 def platform_of(uname: CommandResult, windows: CommandResult | None) -> str | None:
     """The remote platform from `uname -s` (Darwin, Linux) or, failing that, the PowerShell probe."""
     if uname.rc == 0 and not uname.timed_out:
@@ -158,9 +166,9 @@ def detect(target: SshTarget, timeout: float, options: Sequence[str] = (), run: 
     """The first command on a remote host; ProbeError (one line, ssh's words) when it is
     unreachable or its platform is unknown."""
     uname = run(ssh_argv(target, "uname -s; id -u", timeout, options), timeout + 2)
-    failed = ssh_failure(uname) or ("timed out" if uname.timed_out else None)
+    failed = ssh_failure(uname) or ("ssh timed out" if uname.timed_out else None)
     if failed:
-        raise ProbeError(f"{target.label} is unreachable over ssh: {failed}")
+        raise ProbeError(unreachable(target, failed, timeout))
     windows = None
     if uname.rc != 0:
         windows = run(ssh_argv(target, encoded_powershell(PLATFORM_SCRIPT), timeout, options), timeout + 2)
@@ -251,7 +259,7 @@ class SshSource:
                          timeout + self.connect_timeout, output_cap=self.output_cap)
         failed = ssh_failure(res)
         if failed:
-            self.failure = f"{self.label} is unreachable over ssh: {failed}"
+            self.failure = unreachable(self.target, failed, self.connect_timeout)
             raise ProbeError(self.failure)
         return res
 

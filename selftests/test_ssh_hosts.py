@@ -44,11 +44,20 @@ def test_ssh_config_must_be_a_file(tmp_path):
     assert run.rc == 4 and "--ssh-config" in run.stderr and "is not a file" in run.stderr
 
 
+@pytest.mark.parametrize("value", ["0", "nan", "601"])
+def test_ssh_timeout_is_bounded(value, tmp_path):
+    run = run_suite("--hosts", "ssh://127.0.0.1:1", "--ssh-timeout", value, reports=tmp_path, timeout=60)
+    assert run.rc == 4 and "--ssh-timeout" in run.stderr and "is not 1 to 600 seconds" in run.stderr, run.stderr
+
+
 def test_unreachable_host_is_one_error_row_in_its_own_report(tmp_path):
     """Connection refused on loopback: no check runs against it, one error row says ssh's words,
-    its diagnosis is under reports/<label>/ and the fleet summary shows it."""
+    its diagnosis is under reports/<label>/ and the fleet summary shows it; --record makes no
+    bundle for it (nothing was probed), nor one for this machine."""
     reports = tmp_path / "reports"
-    run = run_suite("--hosts", "ssh://nobody@127.0.0.1:1", "-m", "linux and host", reports=reports, timeout=120)
+    run = run_suite("--hosts", "ssh://nobody@127.0.0.1:1", "-m", "linux and host", "--record",
+                    str(tmp_path / "bundles"), reports=reports, timeout=120)
+    assert not (tmp_path / "bundles").exists() or not list((tmp_path / "bundles").rglob("manifest.json"))
     assert run.rc == 1, (run.stdout[-3000:], run.stderr[-2000:])
     assert "ERROR fixtures/ssh_hosts.py::ssh[nobody@127.0.0.1:1]" in run.stdout
     assert "Connection refused" in run.stdout and "Traceback" not in run.stdout
