@@ -100,10 +100,15 @@ def posix_command(argv: Sequence[str]) -> str:
     return " ".join(shlex.quote(str(a)) for a in argv)
 
 
+# Windows PowerShell writes progress records (module loading, downloads) to a redirected
+# stderr as `#< CLIXML` documents: silenced, so a probe's stderr holds only its own words
+PS_PRELUDE = "$ProgressPreference = 'SilentlyContinue'; "
+
+
 def encoded_powershell(script: str) -> str:
     """`powershell -NoProfile -EncodedCommand <base64 of UTF-16LE>`: the script crosses ssh and
     cmd.exe as one base64 word, so nothing in it is ever re-parsed by a shell."""
-    b64 = base64.b64encode(script.encode("utf-16-le")).decode("ascii")
+    b64 = base64.b64encode((PS_PRELUDE + script).encode("utf-16-le")).decode("ascii")
     return f"powershell -NoProfile -NonInteractive -EncodedCommand {b64}"
 
 
@@ -141,11 +146,25 @@ def unreachable(target: SshTarget, failed: str, connect_timeout: float) -> str:
     return line
 
 
+def _uname(res: CommandResult) -> str:
+    """The first line `uname -s` printed (lower case), '' when it did not run."""
+    if res.rc != 0 or res.timed_out:
+        return ""
+    lines = res.text.strip().splitlines()
+    return lines[0].strip().lower() if lines else ""
+
+
+def ask_powershell(uname: CommandResult) -> bool:
+    """Whether the PowerShell probe must say what the host is: no uname (cmd.exe or PowerShell
+    as the default shell), or Git Bash / MSYS2 / Cygwin's uname on a Windows host."""
+    return _uname(uname) == "" or _uname(uname).startswith(("mingw", "msys", "cygwin"))
+
+
 def platform_of(uname: CommandResult, windows: CommandResult | None) -> str | None:
     """The remote platform from `uname -s` (Darwin, Linux) or, failing that, the PowerShell probe."""
-    if uname.rc == 0 and not uname.timed_out:
-        name = uname.text.strip().splitlines()[:1] or [""]
-        return {"darwin": "macos", "linux": "linux"}.get(name[0].strip().lower())
+    found = {"darwin": "macos", "linux": "linux"}.get(_uname(uname))
+    if found:
+        return found
     if windows is not None and windows.rc == 0 and "windows" in windows.text.lower():
         return "windows"
     return None
@@ -170,13 +189,13 @@ def detect(target: SshTarget, timeout: float, options: Sequence[str] = (), run: 
     if failed:
         raise ProbeError(unreachable(target, failed, timeout))
     windows = None
-    if uname.rc != 0:
+    if ask_powershell(uname):
         windows = run(ssh_argv(target, encoded_powershell(PLATFORM_SCRIPT), timeout, options), timeout + 2)
     found = platform_of(uname, windows)
     if found is None:
         raise ProbeError(f"{target.label}: cannot tell its platform (uname -s: {uname.text.strip()[:80]!r})")
     lines = uname.text.split()
-    return RemoteHost(found, found != "windows" and lines[-1:] == ["0"])
+    return RemoteHost(found, found != "windows" and lines[-1:] == ["0"])  # `id -u`: 0 is root
 
 
 class SshSource:

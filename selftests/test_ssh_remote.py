@@ -17,7 +17,7 @@ from mpdiag.errors import ParseError, ProbeError
 from mpdiag.parse.sockets import parse_listening_sockets
 from mpdiag.probes import load_all
 from mpdiag.runner import CommandResult
-from mpdiag.ssh import RemoteHost, SshSource, SshTarget, remote_command
+from mpdiag.ssh import PS_PRELUDE, RemoteHost, SshSource, SshTarget, remote_command
 
 DATA = Path(__file__).parent / "data" / "remote"
 
@@ -159,7 +159,7 @@ def test_remote_argv_wraps_sudo_and_exec_as_the_remote_user_needs():
 def test_windows_probes_cross_as_one_encoded_word():
     ps = remote.form("processes", "windows").argv(_ctx())
     cmd = remote_command(ps, "windows")
-    assert base64.b64decode(cmd.rsplit(" ", 1)[1]).decode("utf-16-le") == remote.WINDOWS_PROCESSES
+    assert base64.b64decode(cmd.rsplit(" ", 1)[1]).decode("utf-16-le") == PS_PRELUDE + remote.WINDOWS_PROCESSES
 
 
 def test_host_markers_over_ssh_are_what_the_python_call_reads():

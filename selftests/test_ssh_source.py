@@ -11,8 +11,8 @@ import pytest
 
 from mpdiag.errors import ProbeError
 from mpdiag.runner import CommandResult
-from mpdiag.ssh import (SshTarget, detect, encoded_powershell, parse_target, parse_targets, platform_of,
-                        posix_command, remote_command, ssh_argv, ssh_failure)
+from mpdiag.ssh import (PS_PRELUDE, SshTarget, detect, encoded_powershell, parse_target, parse_targets,
+                        platform_of, posix_command, remote_command, ssh_argv, ssh_failure)
 
 
 def test_targets():
@@ -43,10 +43,11 @@ def test_powershell_goes_encoded():
                          "windows")
     head, b64 = cmd.rsplit(" ", 1)
     assert head == "powershell -NoProfile -NonInteractive -EncodedCommand"
-    assert base64.b64decode(b64).decode("utf-16-le") == "Get-VMSwitch | ConvertTo-Json"
+    assert base64.b64decode(b64).decode("utf-16-le") == PS_PRELUDE + "Get-VMSwitch | ConvertTo-Json"
     other = remote_command(["cmd", "/d", "/c", "type x's"], "windows")
-    assert base64.b64decode(other.rsplit(" ", 1)[1]).decode("utf-16-le") == "& 'cmd' '/d' '/c' 'type x''s'"
-    assert encoded_powershell("é").endswith(base64.b64encode("é".encode("utf-16-le")).decode())
+    assert base64.b64decode(other.rsplit(" ", 1)[1]).decode("utf-16-le") == \
+        PS_PRELUDE + "& 'cmd' '/d' '/c' 'type x''s'"
+    assert encoded_powershell("é").endswith(base64.b64encode((PS_PRELUDE + "é").encode("utf-16-le")).decode())
 
 
 def _res(rc, out=b"", err=b""):
