@@ -21,6 +21,12 @@ WIN_SWITCH = GUIDE + "#default-switch-going-awry"
 WIN_ICS = GUIDE + "#stale-internet-connection-sharing-lease"
 WIN_AV = GUIDE + "#anti-virus-security-software-blocking-instances"
 ISSUES = "https://github.com/canonical/multipass/issues/"
+# the `{restart_daemon}` of instance.stale_ip: what clears multipassd's cached addresses, per platform
+RESTART_DAEMON = {
+    "linux": "sudo snap restart multipass.multipassd",
+    "macos": "sudo launchctl kickstart -k system/com.canonical.multipassd",
+    "windows": "Restart-Service Multipass  # as Administrator; Hyper-V before 1.16.2: upgrade",
+}
 
 
 @dataclass(frozen=True)

@@ -147,12 +147,28 @@ def test_findings_name_the_evidence(tmp_path):
     bad = message("hosts-ics-corrupted", "windows.ics.hosts_not_corrupted")
     assert "line 12: '0 54 30 497'" in bad and "line 14: '67'" in bad
     stale = message("hosts-ics-stale", "windows.ics.hosts_matches_instance")
-    assert "172.22.170.9" in stale and "172.22.165.23" in stale
+    assert "172.22.170.9" in stale and "172.22.165.23" in stale and "Remove the stale hosts.ics line" in stale
     assert "49985-50084" in message("port-50051-excluded", "windows.multipass.port_not_excluded")
     proxy = message("portproxy-stale", "windows.portproxy.no_stale_rules")
     assert "0.0.0.0:8080 -> 172.22.170.9:80" in proxy and "listenport=8080 listenaddress=0.0.0.0" in proxy
     assert "172.22.165.23" not in proxy and "172.22.168.40" not in proxy  # live and stopped instances
     assert "Kaspersky Standard" in message("antivirus-kaspersky", "windows.interference.antivirus")
+
+
+def test_hosts_ics_right_and_multipass_cache_stale(tmp_path):
+    """Hyper-V 1.16.1 after a restart (#3354): hosts.ics has the new address, which Multipass lists
+    second behind its cached old one. The file is right: the remedy is the stale cache's (restart
+    the daemon, upgrade), never "remove the stale hosts.ics line"."""
+    run = run_suite("--replay", str(WIN / "stale-ip"), reports=tmp_path)
+    rec = run.check("windows.ics.hosts_matches_instance")
+    assert rec["outcome"] == "failed", rec
+    msg = rec["message"]
+    assert "hosts.ics line 10 gives primary 172.22.165.23, which Multipass lists only after 172.22.170.9" in msg, msg
+    assert "the first is Multipass's stale cache" in msg, msg
+    assert rec["remedy"]["id"] == "instance.stale_ip", rec["remedy"]
+    assert "Remove the stale hosts.ics line" not in msg and "notepad" not in msg, msg
+    assert "Restart-Service Multipass  # as Administrator; Hyper-V before 1.16.2: upgrade" in msg, msg
+    assert run.diagnosis["triage"]["first_step"].startswith("Restart-Service Multipass"), run.diagnosis["triage"]
 
 
 def test_localized_switch_is_named_in_the_remedy(tmp_path):

@@ -7,12 +7,8 @@ import pytest
 
 from mpdiag import host
 from mpdiag.host.rules import instance as facts
+from mpdiag.remedies import RESTART_DAEMON
 
-RESTART = {
-    "linux": "sudo snap restart multipass.multipassd",
-    "macos": "sudo launchctl kickstart -k system/com.canonical.multipassd",
-    "windows": "Restart-Service Multipass  # as Administrator; Hyper-V before 1.16.2: upgrade",
-}
 
 
 @pytest.mark.check("instance.state.ip_current")
@@ -32,4 +28,4 @@ def test_reported_ip_is_current(check, instance):
     also = f" (it lists {', '.join(inst.ipv4)})" if len(inst.ipv4) > 1 else ""
     check.fail(f"Multipass reports {reported} for {instance.name}{also}, but {evidence.source} gives it "
                f"{evidence.ip}: the reported address is stale", reported=reported, current=evidence.ip,
-               evidence=evidence.source, restart_daemon=RESTART[check.platform])
+               evidence=evidence.source, restart_daemon=RESTART_DAEMON[check.platform])

@@ -281,7 +281,7 @@ INSIDE["bridged-nic-no-address"] = {"ip_addr": (_guest_addr(None), 0, "")}
 p = healthy()
 p["multipass_version"] = (mp_json({"multipass": "1.16.1+win", "multipassd": "1.16.1+win"}), 0, "")
 p["multipass_list"] = (mp_list([("primary", "Running", ["172.22.170.9", PRIMARY_IP]), ("builder", "Stopped", [])]), 0, "")
-# hosts.ics is right here and Multipass stale: the hosts.ics check still reports the mismatch (with its remedy)
+# hosts.ics is right here and Multipass stale: the hosts.ics check reports the mismatch with the stale-cache remedy
 s["stale-ip"] = (p, expect(ics__hosts_matches_instance="failed") | {"instance.state.ip_current": "failed"},
                  {"about": "Hyper-V 1.16.1 after a restart: `multipass list` shows the old 172.22.170.9 first, "
                            "hosts.ics the new address (#3354, fixed in 1.16.2)"})

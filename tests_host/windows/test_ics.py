@@ -10,6 +10,7 @@ import pytest
 from mpdiag.parse.hosts_ics import duplicates
 from mpdiag.parse.powershell import prop, service_status_name
 from mpdiag.parse.unavailable import Absent
+from mpdiag.remedies import RESTART_DAEMON
 
 
 @pytest.mark.check("windows.ics.service")
@@ -51,7 +52,7 @@ def test_hosts_ics_matches_multipass(check, hyperv, instances):
     if isinstance(hosts, Absent):
         check.skip(f"hosts.ics does not exist, while {', '.join(i.name for i in running)} run(s): "
                    "nothing to compare (see instance.state.running_with_ip)")
-    compared, stale, unknown = [], [], []
+    compared, stale, cached, unknown = [], [], [], []
     for inst in running:
         entries = hosts.by_instance(inst.name)
         if not entries:
@@ -60,8 +61,18 @@ def test_hosts_ics_matches_multipass(check, hyperv, instances):
             unknown.append(f"{inst.name} (hosts.ics line {entries[0].line_no}: {entries[0].ip})")
             continue
         compared.append(inst.name)
-        if entries[0].ip != inst.ipv4[0]:
+        if entries[0].ip in inst.ipv4[1:]:
+            cached.append((inst, entries[0]))  # hosts.ics is right: Multipass lists its stale cache first (#3354)
+        elif entries[0].ip != inst.ipv4[0]:
             stale.append((inst, entries[0]))
+    if cached and not stale:
+        inst, entry = cached[0]
+        found = "; ".join(f"hosts.ics line {e.line_no} gives {i.name} {e.ip}, which Multipass lists only after "
+                          f"{i.ipv4[0]}: the first is Multipass's stale cache, not a stale hosts.ics line"
+                          for i, e in cached)
+        check.fail(found, "instance.stale_ip", instance=inst.name, reported=inst.ipv4[0], current=entry.ip,
+                   evidence=f"hosts.ics's entry for {inst.name}.mshome.net (line {entry.line_no})",
+                   restart_daemon=RESTART_DAEMON["windows"])
     if stale:
         inst, entry = stale[0]
         found = "; ".join(f"hosts.ics line {e.line_no} says {i.name} is {e.ip}, Multipass says {i.ipv4[0]}"
