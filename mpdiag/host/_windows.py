@@ -1,6 +1,9 @@
 """The model on Windows: the Hyper-V family (hyperv, and the HCS driver `hyperv_api`), the
 Default Switch's address (the instances' gateway, with its prefix: their subnet).
 
+`hyperv_api` is built only with HYPERV_HCS_ENABLED (off on release branches): whether 1.17 ships it,
+and as the default, is unconfirmed (multipass-networking-2026.md §5); the family covers both.
+
 A driver that cannot be read (daemon down, not recorded) is taken as hyperv, the default:
 the host side can still be diagnosed, and the daemon check says what is wrong with it.
 """

@@ -28,7 +28,11 @@ NOT_IMPLEMENTED = "not implemented on this backend"
 @dataclass(frozen=True)
 class Network:
     """One host network `multipass networks` offers for bridging. `type` as the backend says
-    it (`eth`, `wifi`, `bridge`, `ethernet`, `Ethernet`, `switch`; AppleVZ `N/A`: unknown)."""
+    it (`eth`, `wifi`, `bridge`, `ethernet`, `Ethernet`, `switch`; AppleVZ `N/A`: unknown).
+
+    Unconfirmed (multipass-networking-2026.md §1.2): HCS's `switch` type and `Hyper-V vSwitch(<HCN
+    type>)` description strings, and whether HEAD's `hyperv` really reports `Ethernet` (capital E)
+    at runtime; so types are compared case-insensitively and nothing keys on the description."""
 
     name: str
     type: str

@@ -57,7 +57,10 @@ def parse_snap_proxy(text: str) -> dict[str, str] | None:
 
 
 def parse_launchd_plist(text: str) -> dict[str, str]:
-    """multipassd's launchd plist (XML) -> the proxy variables of its EnvironmentVariables."""
+    """multipassd's launchd plist (XML) -> the proxy variables of its EnvironmentVariables.
+
+    Assumed, unconfirmed (multipass-networking-2026.md §6.2): that launchd hands these variables to
+    multipassd's `discover_http_proxy()` (the shipped plist sets only PATH; the way is undocumented)."""
     try:
         data = plistlib.loads(text.encode("utf-8"))
     except Exception as exc:  # plistlib raises several types for malformed input

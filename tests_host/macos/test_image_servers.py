@@ -1,4 +1,9 @@
-"""`multipass find` answers, and the proxy the launchd daemon really has (macOS)."""
+"""`multipass find` answers, and the proxy the launchd daemon really has (macOS).
+
+Unconfirmed (multipass-networking-2026.md §6.2): that the plist's EnvironmentVariables reach the
+daemon, and whether Qt falls back to the macOS system proxy/PAC when `http_proxy` is unset (#2325
+saw a PAC run on 1.8). The check reports the plist's variables as the daemon's proxy and judges
+`find`'s own answer, which holds either way."""
 
 import pytest
 
