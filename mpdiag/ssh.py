@@ -6,7 +6,8 @@
 never prompts), PowerShell probes on Windows hosts as `powershell -NoProfile
 -EncodedCommand <base64 UTF-16LE>` (nothing is re-parsed by cmd.exe), root-only probes
 through `sudo -n` unless the remote user is root. The remote platform is detected by a
-first command (`uname -s; id -u`, else a PowerShell probe), never assumed. Python-call
+first command (`uname -s; id -u; uname -n; id -un`, else a PowerShell probe), never assumed;
+the same answers name the host and the user, which the run's redactor is told. Python-call
 probes (psutil, dnspython...) run their command form (mpdiag.remote) and give the same
 JSON value. ssh's own failure (exit 255: refused, timeout, authentication) is a ProbeError
 in ssh's words, and the host is then not contacted again.
@@ -122,7 +123,9 @@ def remote_command(argv: Sequence[str], platform: str) -> str:
     return posix_command(argv)
 
 
-PLATFORM_SCRIPT = "[Environment]::OSVersion.VersionString"  # `Microsoft Windows NT 10.0.22631.0`
+CONTACT_COMMAND = "uname -s; id -u; uname -n; id -un"  # platform, uid (0: root), host name, user
+# `Microsoft Windows NT 10.0.22631.0`, then the host name and the user
+PLATFORM_SCRIPT = "[Environment]::OSVersion.VersionString; $env:COMPUTERNAME; $env:USERNAME"
 _SSH_FAILURE = re.compile(r"^(ssh: |.*Permission denied \(|Host key verification failed|Connection (timed out|closed|"
                           r"reset|refused)|kex_exchange_identification|.*banner exchange|.*No route to host|"
                           r"Too many authentication failures|Bad owner or permissions|.*: Name or service not known)",
@@ -172,10 +175,17 @@ def platform_of(uname: CommandResult, windows: CommandResult | None) -> str | No
 
 @dataclass(frozen=True)
 class RemoteHost:
-    """What the first contact told: the platform, and whether the remote user is root."""
+    """What the first contact told: the platform, whether the remote user is root, and the
+    host's own name and the user's (for redaction: they are not this machine's)."""
 
     platform: str
     root: bool = False
+    hostname: str | None = None
+    user: str | None = None
+
+
+def _line(lines: list[str], i: int) -> str | None:
+    return lines[i].strip() or None if len(lines) > i else None
 
 
 Run = Callable[..., CommandResult]
@@ -184,7 +194,7 @@ Run = Callable[..., CommandResult]
 def detect(target: SshTarget, timeout: float, options: Sequence[str] = (), run: Run = runner.run) -> RemoteHost:
     """The first command on a remote host; ProbeError (one line, ssh's words) when it is
     unreachable or its platform is unknown."""
-    uname = run(ssh_argv(target, "uname -s; id -u", timeout, options), timeout + 2)
+    uname = run(ssh_argv(target, CONTACT_COMMAND, timeout, options), timeout + 2)
     failed = ssh_failure(uname) or ("ssh timed out" if uname.timed_out else None)
     if failed:
         raise ProbeError(unreachable(target, failed, timeout))
@@ -193,9 +203,13 @@ def detect(target: SshTarget, timeout: float, options: Sequence[str] = (), run: 
         windows = run(ssh_argv(target, encoded_powershell(PLATFORM_SCRIPT), timeout, options), timeout + 2)
     found = platform_of(uname, windows)
     if found is None:
-        raise ProbeError(f"{target.label}: cannot tell its platform (uname -s: {uname.text.strip()[:80]!r})")
-    lines = uname.text.split()
-    return RemoteHost(found, found != "windows" and lines[-1:] == ["0"])  # `id -u`: 0 is root
+        said = (uname.text.strip().splitlines() or [""])[0] if uname.rc == 0 else uname.error_text.strip()
+        raise ProbeError(f"{target.label}: cannot tell its platform (uname -s: {said[:80]!r})")
+    if found == "windows":
+        lines = windows.text.splitlines() if windows is not None else []
+        return RemoteHost(found, False, _line(lines, 1), _line(lines, 2))
+    lines = uname.text.splitlines()
+    return RemoteHost(found, _line(lines, 1) == "0", _line(lines, 2), _line(lines, 3))
 
 
 class SshSource:

@@ -73,3 +73,20 @@ def test_unreachable_host_is_one_error_row_in_its_own_report(tmp_path):
     assert fleet.returncode == 0, fleet.stderr
     summary = json.loads((out / "fleet.json").read_text())
     assert [h["host"] for h in summary["hosts"]] == ["nobody@127.0.0.1:1"]
+
+
+def test_the_remote_hosts_own_names_are_redacted_the_names_given_stay():
+    """What the first contact told (`uname -n`, `id -un`) is redacted like this machine's names;
+    the host and user named in --hosts stay, as the label of every report row."""
+    from fixtures.ssh_hosts import Host, tell_redactor
+    from mpdiag import redact
+    from mpdiag.ssh import RemoteHost, SshSource, SshTarget
+
+    mac = SshTarget("admin", "mac-1.lab")
+    found = [Host(mac, source=SshSource(mac, RemoteHost("macos", False, "Anas-MacBook-Pro.local", "ana"))),
+             Host(SshTarget("root", "10.0.0.7", 2222), error="refused")]
+    redactor = redact.for_run(enabled=True)
+    tell_redactor(redactor, found)
+    text = redactor.redact("ana@Anas-MacBook-Pro.local /Users/ana admin@mac-1.lab root@10.0.0.7:2222")
+    assert "Anas-MacBook-Pro" not in text and "/Users/ana" not in text, text
+    assert "admin@mac-1.lab" in text and "root@10.0.0.7:2222" in text, text

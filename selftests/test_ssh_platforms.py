@@ -21,7 +21,7 @@ from mpdiag import remote
 from mpdiag.errors import NotRecorded, ProbeError
 from mpdiag.probes import ProbeContext, ProbeSession, load_all
 from mpdiag.runner import CommandResult
-from mpdiag.ssh import (PLATFORM_SCRIPT, POWERSHELL_PREFIX, PS_PRELUDE, RemoteHost, SshSource, SshTarget, detect,
+from mpdiag.ssh import (CONTACT_COMMAND, PLATFORM_SCRIPT, POWERSHELL_PREFIX, PS_PRELUDE, RemoteHost, SshSource, SshTarget, detect,
                         remote_command, ssh_argv)
 
 CMD_EXE_LIMIT = 8191  # the longest command line cmd.exe runs
@@ -29,8 +29,9 @@ CMD_NOT_FOUND = (b"'uname' is not recognized as an internal or external command,
                  b"operable program or batch file.\r\n")
 PS_NOT_FOUND = (b"uname : The term 'uname' is not recognized as the name of a cmdlet, function, script file, or "
                 b"operable program. Check the spelling of the name, or if a path was included, verify that the "
-                b"path is correct and try again.\r\nAt line:1 char:1\r\n+ uname -s; id -u\r\n+ ~~~~~\r\n")
-WINDOWS_11 = b"Microsoft Windows NT 10.0.22631.0\r\n"
+                b"path is correct and try again.\r\nAt line:1 char:1\r\n+ uname -s; id -u; uname -n; id -un\r\n"
+                b"+ ~~~~~\r\n")
+WINDOWS_11 = b"Microsoft Windows NT 10.0.22631.0\r\nDESKTOP-4F2K9Q1\r\nana\r\n"
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 LITERAL_BRACES = {"current", "default", "bootmgr"}  # bcdedit's identifiers, not params
 
@@ -48,7 +49,7 @@ class Host:
     def __call__(self, argv, timeout, **kwargs) -> CommandResult:
         command = argv[-1]
         self.asked.append(command)
-        if command == "uname -s; id -u":
+        if command == CONTACT_COMMAND:
             return self.uname
         head, b64 = command.rsplit(" ", 1)
         assert head == "powershell -NoProfile -NonInteractive -EncodedCommand", command
@@ -57,29 +58,38 @@ class Host:
         return self.powershell
 
 
-@pytest.mark.parametrize("kind, host, platform, root", [
-    ("linux as root", Host(_res(0, b"Linux\n0\n")), "linux", True),
-    ("linux as a user", Host(_res(0, b"Linux\n1000\n")), "linux", False),
-    ("macos (zsh, an admin user)", Host(_res(0, b"Darwin\n501\n")), "macos", False),
-    ("macos as root", Host(_res(0, b"Darwin\n0\n")), "macos", True),
-    ("windows, cmd.exe the default shell", Host(_res(1, b"", CMD_NOT_FOUND), _res(0, WINDOWS_11)), "windows", False),
+W, WIN = "windows", ("DESKTOP-4F2K9Q1", "ana")
+
+
+@pytest.mark.parametrize("kind, host, expected", [
+    ("linux as root", Host(_res(0, b"Linux\n0\nbuild-7\nroot\n")), RemoteHost("linux", True, "build-7", "root")),
+    ("linux as a user", Host(_res(0, b"Linux\n1000\nci-runner-3\nana\n")),
+     RemoteHost("linux", False, "ci-runner-3", "ana")),
+    ("macos (zsh, an admin user)", Host(_res(0, b"Darwin\n501\nAnas-MacBook-Pro.local\nana\n")),
+     RemoteHost("macos", False, "Anas-MacBook-Pro.local", "ana")),
+    ("macos as root", Host(_res(0, b"Darwin\n0\nmac-1\nroot\n")), RemoteHost("macos", True, "mac-1", "root")),
+    ("windows, cmd.exe the default shell", Host(_res(1, b"", CMD_NOT_FOUND), _res(0, WINDOWS_11)),
+     RemoteHost(W, False, *WIN)),
     ("windows, cmd.exe's 9009 through ssh", Host(_res(9009 % 256, b"", CMD_NOT_FOUND), _res(0, WINDOWS_11)),
-     "windows", False),
-    ("windows, PowerShell the default shell", Host(_res(1, b"", PS_NOT_FOUND), _res(0, WINDOWS_11)), "windows",
-     False),
-    ("windows, Git Bash the default shell", Host(_res(0, b"MINGW64_NT-10.0-22631\n197609\n"), _res(0, WINDOWS_11)),
-     "windows", False),
-    ("windows, an MSYS2 uname on PATH", Host(_res(0, b"MSYS_NT-10.0-19045\n0\n"),
-                                             _res(0, b"Microsoft Windows NT 10.0.19045.0\r\n")), "windows", False),
+     RemoteHost(W, False, *WIN)),
+    ("windows, PowerShell the default shell", Host(_res(1, b"", PS_NOT_FOUND), _res(0, WINDOWS_11)),
+     RemoteHost(W, False, *WIN)),
+    ("windows, Git Bash the default shell",
+     Host(_res(0, b"MINGW64_NT-10.0-22631\n197609\nDESKTOP-4F2K9Q1\nana\n"), _res(0, WINDOWS_11)),
+     RemoteHost(W, False, *WIN)),
+    ("windows, an MSYS2 uname on PATH", Host(_res(0, b"MSYS_NT-10.0-19045\n0\nWS-12\nadmin\n"),
+                                             _res(0, b"Microsoft Windows NT 10.0.19045.0\r\nWS-12\r\nadmin\r\n")),
+     RemoteHost(W, False, "WS-12", "admin")),  # MSYS2's uid 0 is no root: Windows has no sudo here
+    ("a Linux answer cut short", Host(_res(0, b"Linux\n0\n")), RemoteHost("linux", True)),
 ])
-def test_the_platform_is_detected_from_each_kind_of_hosts_answers(kind, host, platform, root):
+def test_the_platform_is_detected_from_each_kind_of_hosts_answers(kind, host, expected):
     found = detect(SshTarget("u", "h"), 5, run=host)
-    assert found == RemoteHost(platform, root), kind
+    assert found == expected, kind
     assert len(host.asked) == (1 if host.powershell is None else 2), host.asked  # PowerShell only when needed
 
 
 @pytest.mark.parametrize("uname, powershell, words", [
-    (_res(0, b"FreeBSD\n0\n"), None, "cannot tell its platform (uname -s: 'FreeBSD\\n0')"),
+    (_res(0, b"FreeBSD\n0\nbsd-1\nroot\n"), None, "cannot tell its platform (uname -s: 'FreeBSD')"),
     (_res(1, b"", CMD_NOT_FOUND), _res(1, b"", b"'powershell' is not recognized"), "cannot tell its platform"),
     (_res(0, b"CYGWIN_NT-10.0\n0\n"), _res(0, b"something else\r\n"), "cannot tell its platform"),
 ])
