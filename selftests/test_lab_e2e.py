@@ -106,7 +106,12 @@ BY_LAYOUT = {
               case("stale-ip", "stale-ip", {IP_CURRENT, SHELL}, G, budget=12.0, passes={STATE},
                    evidence={IP_CURRENT: "the reported address is stale"}),
               case("nic-no-dhcp", "nic-no-dhcp", {NIC}, R, "-k", "current or bridged or running", budget=10.0,
-                   passes={STATE, IP_CURRENT}, evidence={NIC: "its extra NIC has no IPv4"})],
+                   passes={STATE, IP_CURRENT}, evidence={NIC: "its extra NIC has no IPv4"}),
+              # a native nft forward chain (policy drop, replies only) that iptables-save never shows:
+              # inside, everything forwarded dies; the gateway's own DNS (input/output, not forward) answers
+              # (the host side's linux.firewall.forward names the chain: test_lab_linux)
+              case("nft-forward-drop", "nft-forward-drop", {PING_EXT}, D, budget=12.0,
+                   passes={PING_GW, DNS_GW, RESOLVER}, evidence={PING_EXT: "no reply from 198.51.100.1"})],
     "macos": [*COMMON, case("dns-squat", "dns-squat", {DNS_GW, RESOLVER}, D, passes={DNS_EXT}),
               case("dhcp-rogue", "dhcp-rogue", {PING_GW}, R)],
 }
@@ -326,3 +331,104 @@ def test_a_recorded_live_run_replays_to_the_same_answers(lab, tmp_path):
     b = {c["id"]: (c["outcome"], c["message"]) for c in replayed["checks"]}
     assert a == b, {cid: (a.get(cid), b.get(cid)) for cid in set(a) | set(b) if a.get(cid) != b.get(cid)}
     assert any(o == "passed" for o, _ in a.values())
+
+
+LAUNCHED = "lanbr"
+
+
+def _standin(lab, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """The lab's `multipass`, run as `lab up` is, from this mount namespace: it reaches the lab's
+    namespaces with `ip -n`/`ip netns exec` itself, and a namespace it adds must outlive the call
+    (one added under `ip netns exec`, whose mounts are private to it, would not)."""
+    return subprocess.run(["multipass", *args], env={**lab.env(), **(env or {})}, capture_output=True,
+                          text=True, timeout=60)
+
+
+def _gone(lab, name: str) -> None:
+    _standin(lab, "delete", "--purge", name)
+    assert name not in lab.state.instances
+
+
+@pytest.mark.parametrize("lab,fault", [("linux", None), ("linux", "nic-no-dhcp")], indirect=["lab"],
+                         ids=["healthy", "nic-no-dhcp"])
+def test_launch_network_onto_the_lan_bridge(lab, fault, tmp_path):
+    """`multipass launch --network br-eth1` (an existing bridge: no authorization needed) gives
+    the new instance a second NIC on the LAN, `local.<i>.bridged` true, and the suite run at that
+    instance passes its bridged and address checks; with the LAN's DHCP down (nic-no-dhcp) the
+    launch still succeeds and exactly instance.bridged.nic_configured fails, with its remedy."""
+    lab.heal()
+    if fault:
+        lab.fault(fault)
+    try:
+        proc = _standin(lab, "launch", "--name", LAUNCHED, "--network", f"name={lan_bridge()},mode=auto")
+        assert proc.returncode == 0 and proc.stdout == f"Launched: {LAUNCHED}\n", proc
+        got = _standin(lab, "get", f"local.{LAUNCHED}.bridged")
+        assert got.stdout == "true\n", got
+        info = json.loads(_standin(lab, "info", LAUNCHED, "--format", "json").stdout)["info"][LAUNCHED]
+        lan = [ip for ip in info["ipv4"] if ip.startswith("192.168.77.")]
+        assert bool(lan) == (fault is None), info["ipv4"]
+        diag, out, took = run_doctor(lab, tmp_path, "--instance", LAUNCHED, "-k", "current or bridged or running")
+    finally:
+        _gone(lab, LAUNCHED)
+        lab.heal()
+    outcomes = {c["id"]: c["outcome"] for c in diag["checks"]}
+    want_failed = {NIC} if fault else set()
+    assert _failures(diag) == want_failed, (outcomes, out[-2000:])
+    assert "error" not in outcomes.values(), outcomes
+    for cid in {STATE, IP_CURRENT, NIC} - want_failed:
+        assert outcomes[cid] == "passed", (cid, outcomes, out[-2000:])
+    if fault:
+        rec = next(c for c in diag["checks"] if c["id"] == NIC)
+        assert rec["message"].startswith(f"{NIC}: {LAUNCHED} is bridged but"), rec["message"]
+        assert rec["remedy"]["id"] == catalog.spec(NIC).remedy and rec["remedy"]["doc"].startswith("https://")
+        for command in rec["remedy"]["commands"]:
+            assert command in rec["message"], (command, rec["message"])
+        assert diag["triage"]["problem_class"] == R, diag["triage"]
+    else:
+        assert diag["triage"] is None, diag["triage"]
+    assert took < 20, f"took {took:.1f} s"
+
+
+INVALID_116 = "Invalid network options supplied"
+INVALID_MAIN = ("Invalid network options. To troubleshoot, see "
+                "https://canonical.com/multipass/docs/stable/how-to-guides/troubleshoot/")
+
+
+@pytest.mark.parametrize("lab", ["linux"], indirect=True)
+def test_launch_network_refusals_in_the_clients_words(lab):
+    """What the real client and daemon print for a `--network` they refuse (multipass-networking-2026.md
+    §2.2), and that no instance is left behind: an unknown name (1.16.3 and main wording), an
+    ethernet NIC without a bridge (no TTY: no authorization), client-side parse errors (exit 1)."""
+    lab.heal()
+    before = set(lab.state.instances)
+    cases = [
+        (("--network", "eth9"), {}, 2, f"launch failed: Invalid arguments supplied\n{INVALID_116}\n"),
+        (("--network", "name=eth9"), {"MPLAB_VERSION": "1.17.0-dev.1412+g1e2d3c4"}, 2,
+         f"launch failed: Invalid arguments supplied\n{INVALID_MAIN}\n"),
+        (("--network", "wan0"), {}, 2, f"launch failed: Missing bridges\n{INVALID_116}\n"),
+        (("--network", "name=br-eth1,mode=bogus"), {}, 1, "error: Bad network mode 'bogus', need 'auto' or 'manual'\n"),
+        (("--network", "name=br-eth1,mac=52:54:00:zz:00:01"), {}, 1, "error: Invalid MAC address: 52:54:00:zz:00:01\n"),
+        (("--network", "name=br-eth1,colour=red"), {}, 1, "error: Bad network field: colour\n"),
+        (("--network", "mode=manual"), {}, 1, "error: Bad network definition, need at least a 'name' field\n"),
+    ]
+    try:
+        for args, env, rc, stderr in cases:
+            proc = _standin(lab, "launch", "--name", "refused", *args, env=env)
+            assert (proc.returncode, proc.stderr, proc.stdout) == (rc, stderr, ""), (args, proc)
+        # `--bridged` with local.bridged-network naming a missing network (bridged-missing): §2.1's message
+        lab.fault("bridged-missing")
+        proc = _standin(lab, "launch", "--name", "refused", "--bridged")
+        assert proc.returncode == 2 and proc.stderr == (
+            "launch failed: Invalid network 'eth7' set as bridged interface, use `multipass set "
+            "local.bridged-network=<name>` to correct. See `multipass networks` for valid names.\n"), proc
+    finally:
+        lab.heal()
+    assert set(lab.state.instances) == before, lab.state.instances
+    assert not [ns for ns in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
+                if ns.endswith("-i-refused")]
+
+
+def lan_bridge() -> str:
+    from lab.lan import HOST_BRIDGE
+
+    return HOST_BRIDGE
