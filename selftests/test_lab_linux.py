@@ -7,8 +7,12 @@ Healthy: every linux.* host check passes. Each Linux-host fault fails exactly it
 checks, with the remedy, and the triage names the right class. The lab is healed
 between faults and always torn down.
 
+Faults found inside the instance (nic-no-dhcp, stale-ip) fail exactly their instance checks
+while every host check passes; the stand-in as Multipass main has zones (zone-collision).
+
 Set MPDIAG_RECORD_LINUX=DIR to also record one bundle per case into DIR/<case>
-(`-m "linux and host" --record`): that is how scenarios/linux/ was made.
+(`-m "linux and host" --record`; healthy and the inside faults `-m linux`, the instance's probes
+too; the zone cases as main): that is how scenarios/linux/ was made.
 """
 
 from __future__ import annotations
@@ -165,20 +169,30 @@ def _linux(run: SuiteRun) -> dict[str, str]:
     return {k: v for k, v in got.items() if k.startswith("linux.")}
 
 
-def _record(lab, case: str, failed: set[str], tmp_path: Path) -> None:
-    """With MPDIAG_RECORD_LINUX=DIR: record this case's host probes into DIR/<case> (the
-    Linux host checks only: instance scenarios are recorded separately) with its expected.json."""
+def _record(lab, case: str, failed: set[str], tmp_path: Path, *, marks: str = "linux and host",
+            expected: dict[str, str] | None = None, extra_env: dict[str, str] | None = None,
+            leave_out: tuple[str, ...] = (), about: str = "") -> None:
+    """With MPDIAG_RECORD_LINUX=DIR: record this case's probes into DIR/<case> with its expected.json
+    (by default the Linux host checks only; `marks="linux"` adds the instance checks, for faults
+    found inside), leaving out the probes named, and check that the bundle replays to it."""
     base = os.environ.get("MPDIAG_RECORD_LINUX")
     if not base:
         return
     dest = Path(base) / case
     if dest.exists():
         shutil.rmtree(dest)
-    run_suite_in(lab, "-m", "linux and host", "--record", str(dest), reports=tmp_path / "record")
-    expected = expect(failed)
+    run_suite_in(lab, "-m", marks, "--record", str(dest), reports=tmp_path / "record", extra_env=extra_env)
+    for probe in leave_out:
+        for p in (dest / "probes").glob(f"{probe}.*"):
+            p.unlink()
+    if about:
+        manifest = json.loads((dest / "manifest.json").read_text())
+        (dest / "manifest.json").write_text(json.dumps({**manifest, "about": about}, indent=2) + "\n")
+    expected = expected or expect(failed)
     (dest / "expected.json").write_text(json.dumps(expected, indent=2) + "\n")
-    replayed = _linux(run_suite_in(lab, "--replay", str(dest), reports=tmp_path / "replayed"))
-    assert replayed == expected, (case, replayed)
+    replayed = run_suite_in(lab, "--replay", str(dest), reports=tmp_path / "replayed").outcomes()
+    assert {k: replayed.get(k) for k in expected} == expected, (case, replayed)
+    assert {k for k, v in replayed.items() if v == "failed"} == {k for k, v in expected.items() if v == "failed"}
 
 
 def assert_failure_carries_remedy(run: SuiteRun, check_id: str, evidence: list[str]) -> None:
@@ -200,7 +214,15 @@ def test_healthy_lab_passes_every_linux_check(lab, tmp_path):
     assert run.diagnosis["environment"]["subnet"] == lab.state.subnet
     assert run.diagnosis["triage"] is None or not run.diagnosis["triage"].get("problem_class"), run.diagnosis
     assert run.rc == 0, run.stdout[-3000:]
-    _record(lab, "healthy", set(), tmp_path)
+    inside = {k: v for k, v in run.outcomes().items() if k in TODAY_INSIDE}
+    assert inside == {k: "passed" for k in TODAY_INSIDE}, (inside, run.stdout[-3000:])  # primary is bridged
+    # the lab runs in CI's container, which says nothing about a Multipass host: no host markers
+    _record(lab, "healthy", set(), tmp_path, marks="linux", leave_out=("host_markers", "detect_virt"),
+            expected={**expect(), "linux.host.environment": "skipped", **inside},
+            about="the lab's healthy Linux host and its bridged primary, recorded in the lab "
+                  "(selftests/test_lab_linux.py); host_markers and detect_virt are left out of this bundle: "
+                  "the lab runs in CI's docker container, which says nothing about a Multipass host "
+                  "(scenarios/linux/host-docker-container keeps them)")
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
@@ -224,20 +246,65 @@ def test_fault_fails_exactly_its_checks(lab, fault, tmp_path):
         lab.heal()
 
 
+# the checks of today's Multipass whose findings are inside the instance (a Running, bridged primary)
+TODAY_INSIDE = ("instance.state.ip_current", "instance.bridged.nic_configured")
+# fault -> the instance checks it must fail (every linux.* host check passes), the triage's class, and
+# what each failure message must name
+INSIDE_FAULTS: dict[str, tuple[set[str], str, dict[str, list[str]]]] = {
+    "nic-no-dhcp": ({"instance.bridged.nic_configured"}, "routing",
+                    {"instance.bridged.nic_configured": ["primary is bridged but", "has no IPv4"]}),
+    # the stand-in SSHes to the stale address as multipassd would: the shell check fails with it
+    "stale-ip": ({"instance.state.ip_current", "instance.shell.reachable"}, "generic",
+                 {"instance.state.ip_current": ["the reported address is stale", "dnsmasq"]}),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(INSIDE_FAULTS))
+def test_inside_fault_fails_exactly_its_checks(lab, fault, tmp_path):
+    """`pytest -m linux` on the lab host: the host checks pass, exactly the fault's instance checks
+    fail with their remedies (recorded, host and instance probes, with MPDIAG_RECORD_LINUX)."""
+    failed, triage_class, evidence = INSIDE_FAULTS[fault]
+    lab.heal()
+    lab.fault(fault)
+    try:
+        run = run_suite_in(lab, "-m", "linux", reports=tmp_path)
+        assert _linux(run) == expect(), (fault, _linux(run), run.stdout[-3000:])
+        got = run.outcomes()
+        assert {k for k, v in got.items() if v == "failed"} == failed, (fault, got, run.stdout[-3000:])
+        assert "error" not in got.values(), got
+        for check_id in failed:
+            assert_failure_carries_remedy(run, check_id, evidence.get(check_id, []))
+        triage = run.diagnosis["triage"]
+        assert triage and triage["problem_class"] == triage_class and triage["check"] in failed, triage
+        inside = {k: got[k] for k in (*TODAY_INSIDE, *sorted(failed))}
+        _record(lab, fault, set(), tmp_path, marks="linux", expected={**expect(), **inside})
+    finally:
+        lab.heal()
+
+
+MAIN = {"MPLAB_VERSION": "1.17.0-dev.1412+g1e2d3c4"}
+
+
 def test_zone_subnets(lab, tmp_path):
     """The stand-in as Multipass main (`zones`): healthy zones pass; zone2's file naming the LAN's
     subnet (the route and address of br-eth1) fails, with the zone file to delete."""
-    main = {"MPLAB_VERSION": "1.17.0-dev.1412+g1e2d3c4"}
+    main = MAIN
+    zones = "linux.zones.subnets_free"
     lab.heal()
     try:
         run = run_suite_in(lab, "-m", "linux and host", "-k", "zone", reports=tmp_path / "a", extra_env=main)
-        assert run.outcomes()["linux.zones.subnets_free"] == "passed", run.stdout[-2000:]
+        assert run.outcomes()[zones] == "passed", run.stdout[-2000:]
+        _record(lab, "zones-healthy", set(), tmp_path / "ra", extra_env=main, expected={**expect(), zones: "passed"},
+                about="the lab's Linux host with the stand-in as Multipass main (`zones`): zone1-3 on 10.97.23-25.0/24")
         lab.fault("zone-collision")
         run = run_suite_in(lab, "-m", "linux and host", "-k", "zone", reports=tmp_path / "b", extra_env=main)
-        assert run.outcomes()["linux.zones.subnets_free"] == "failed", run.stdout[-2000:]
-        assert_failure_carries_remedy(run, "linux.zones.subnets_free",
+        assert run.outcomes()[zones] == "failed", run.stdout[-2000:]
+        assert_failure_carries_remedy(run, zones,
                                       ["zone zone2 (192.168.77.0/24) collides with the route 192.168.77.0/24 on br-eth1",
                                        "zones/zone2.json"])
         assert run.diagnosis["triage"]["problem_class"] == "routing"
+        _record(lab, "zone-collision", set(), tmp_path / "rb", extra_env=main, expected={**expect(), zones: "failed"},
+                about="Multipass main: zone2's file names the LAN's 192.168.77.0/24 (br-eth1's route), chosen "
+                      "before the LAN moved there and never re-checked")
     finally:
         lab.heal()
