@@ -1,7 +1,13 @@
 """What the `<platform>.bridged.*` and `<platform>.zones.*` host checks share (one body for the
-three platforms: the bridged setting and the zones are Multipass's, not the OS's)."""
+three platforms: the bridged setting and the zones are Multipass's, not the OS's). Each
+platform's `test_bridged.py` takes its two tests from :func:`platform_tests`, so they collect
+under that platform's directory, marker and check IDs."""
 
 from __future__ import annotations
+
+from typing import Callable
+
+import pytest
 
 from mpdiag import host
 
@@ -42,3 +48,16 @@ def check_zone_subnets(check) -> None:
                       f"collides with {c.what}" for c in collisions)
     check.fail(found, zone=first.zone.name, zone_subnet=str(first.zone.subnet), collision=first.what,
                zone_file=ZONE_FILES[check.platform].format(zone=first.zone.name))
+
+
+def platform_tests(platform: str) -> tuple[Callable, Callable]:
+    """The two tests of `tests_host/<platform>/test_bridged.py`, marked with the platform's check IDs."""
+    @pytest.mark.check(f"{platform}.bridged.setting_valid")
+    def test_bridged_setting_names_a_listed_network(check) -> None:
+        check_bridged_setting(check)
+
+    @pytest.mark.check(f"{platform}.zones.subnets_free")
+    def test_zone_subnets_collide_with_nothing(check) -> None:
+        check_zone_subnets(check)
+
+    return test_bridged_setting_names_a_listed_network, test_zone_subnets_collide_with_nothing

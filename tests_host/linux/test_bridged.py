@@ -2,17 +2,9 @@
 
 import pytest
 
-from tests_host.bridged import check_bridged_setting, check_zone_subnets
+from tests_host.bridged import platform_tests
 
-
-@pytest.mark.check("linux.bridged.setting_valid")
-def test_bridged_setting_names_a_listed_network(check):
-    check_bridged_setting(check)
-
-
-@pytest.mark.check("linux.zones.subnets_free")
-def test_zone_subnets_collide_with_nothing(check):
-    check_zone_subnets(check)
+test_bridged_setting_names_a_listed_network, test_zone_subnets_collide_with_nothing = platform_tests("linux")
 
 
 @pytest.mark.check("linux.bridged.networkmanager")
