@@ -3,6 +3,9 @@ routes, firewall rules); heal() puts every piece back to the healthy baseline.
 
 Faults that affect DHCP re-run DHCP on the instances afterwards, so an
 instance without a lease really has no IPv4 (and `multipass list` shows N/A).
+
+Longer than ~300 lines on purpose: one concern, a fault each a few lines, and the FAULTS table
+that names them for the CLI, the API and heal(); heal must see every fault's pieces.
 """
 from __future__ import annotations
 

@@ -4,6 +4,10 @@ Texts and commands follow the upstream troubleshooting guide; `doc` links to its
 stable anchors. Commands may hold `{placeholders}` (subnet, bridge, vpn_if, ...)
 that a check fills from what it found on the live system: the guide's own
 192.168.64.0/24 is out of date and never hard-coded here.
+
+Longer than ~300 lines on purpose: it is a table, one entry per documented fix (the
+guide's words, commands and anchor), with a few lines of code; one home so every check,
+`--explain` and the reports render the same text.
 """
 
 from __future__ import annotations

@@ -17,6 +17,10 @@ probe's own parser and every check read it unchanged:
 
 A form is (argv builder, converter). The argv is quoted for the remote shell (or encoded for
 PowerShell) by mpdiag.ssh; a converter raises ParseError on output it cannot read.
+
+Longer than ~300 lines on purpose: one concern, a form per (Python-call probe, platform), each
+a few lines beside its converter, and the table that picks them; split, a form would sit apart
+from the call it must answer like.
 """
 
 from __future__ import annotations
