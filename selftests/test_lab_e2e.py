@@ -310,17 +310,27 @@ def test_prefetch_answers_as_a_serial_run(lab, fault, tmp_path):
 @pytest.mark.parametrize("lab", ["linux"], indirect=True)
 def test_a_recorded_live_run_replays_to_the_same_answers(lab, tmp_path):
     """--record of a live run whose probes are called with several params (the path-MTU
-    ladder: ping_df per size and target; a ping and a dig per target and server) replays,
-    anywhere, to the same outcome and message of every check: one bundle file per params."""
+    ladder: ping_df per size and target; a ping and a dig per target and server; on the host,
+    arping of two extra addresses of primary) replays, anywhere, to the same outcome and
+    message of every check: one bundle file per params."""
     lab.heal()
+    extras = [f"{lab.state.subnet_prefix}.{n}" for n in (201, 202)]
     bundle = tmp_path / "bundle"
-    live, out, _ = run_doctor(lab, tmp_path / "live", "--record", str(bundle))
-    stems = [p.name[:-4] for p in (bundle / "instances" / "primary" / "probes").glob("*.out")]
-    with_params = [s for s in stems if "--" in s]
+    for ip in extras:
+        lab.add_alias("primary", ip)
+    try:
+        live, out, _ = run_doctor(lab, tmp_path / "live", "--record", str(bundle))
+    finally:
+        for ip in extras:
+            lab.remove_alias("primary", ip)
     by_probe: dict[str, int] = {}
-    for s in with_params:
-        by_probe[s.split("--")[0]] = by_probe.get(s.split("--")[0], 0) + 1
-    assert sum(1 for n in by_probe.values() if n >= 2) >= 1 and len(by_probe) >= 3, (by_probe, out[-2000:])
+    for probes in (bundle / "instances" / "primary" / "probes", bundle / "probes"):
+        for s in (p.name[:-4] for p in probes.glob("*.out") if "--" in p.name):
+            by_probe[s.split("--")[0]] = by_probe.get(s.split("--")[0], 0) + 1
+    assert sum(1 for n in by_probe.values() if n >= 2) >= 2 and len(by_probe) >= 3, (by_probe, out[-2000:])
+    assert by_probe.get("arping") == 2, (by_probe, out[-2000:])  # one file per target, neither overwritten
+    arp = next(c for c in live["checks"] if c["id"] == ARP)
+    assert arp["outcome"] == "passed", arp
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                            f"--reports={tmp_path / 'replay'}", *BASE_ARGS, "--replay", str(bundle)],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
