@@ -36,6 +36,27 @@ class ExecFailed(ProbeError):
         self.words = words
 
 
+class CliFailed(ProbeError):
+    """A Multipass CLI probe gave no data: it timed out (`timed_out`), the `multipass` command is
+    not installed (`missing`), or it failed in the CLI's own words (`<verb> failed: <said>`; for
+    several checks the daemon's words are the finding). The probe's interpretation decides it
+    from the whole result, so no check or fact re-decides an exit code; `rc` is for messages."""
+
+    def __init__(self, message: str, *, rc: int, timed_out: bool = False, missing: bool = False,
+                 verb: str | None = None, said: str = "") -> None:
+        super().__init__(message)
+        self.rc = rc
+        self.timed_out = timed_out
+        self.missing = missing
+        self.verb = verb    # "list" of `list failed: ...`; None when the CLI said it otherwise
+        self.said = said    # the words after `<verb> failed: `, else all it printed
+
+    @property
+    def words(self) -> str:
+        """What the CLI said, as it said it: `list failed: IP not available`."""
+        return f"{self.verb} failed: {self.said}" if self.verb else self.said
+
+
 class NotRecorded(ProbeError):
     """A replay bundle does not hold this probe: the checks that need it are skipped."""
 

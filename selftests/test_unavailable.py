@@ -89,3 +89,57 @@ def test_no_events_is_an_empty_list_no_source_is_absent():
                 b"    + CategoryInfo          : ObjectNotFound: (Multipass:String) [Get-WinEvent], Exception\r\n"
                 b"    + FullyQualifiedErrorId : NoMatchingProvidersFound,Microsoft.PowerShell.Commands.GetWinEventCommand\r\n")
     assert isinstance(events.interpret(_res(["powershell"], 1, err=nosource), 5), Absent)
+
+
+def test_a_multipass_cli_failure_is_typed_with_the_daemons_words():
+    """`multipass list` failing, timing out or missing: CliFailed says which, so the listing fact,
+    the image-server and launch checks read its fields and never an exit code."""
+    from mpdiag.errors import CliFailed
+
+    listing = REGISTRY["multipass_list"]
+    with pytest.raises(CliFailed) as failed:
+        listing.interpret(_res(["multipass", "list", "--format", "json"], 2, err=b"list failed: IP not available\n"), 5)
+    exc = failed.value
+    assert (exc.rc, exc.verb, exc.said, exc.words, exc.timed_out, exc.missing) == \
+        (2, "list", "IP not available", "list failed: IP not available", False, False)
+    assert "failed with exit code 2" in str(exc)  # the same message as any failed probe
+    with pytest.raises(CliFailed) as failed:
+        listing.interpret(_res(["multipass", "list"], -1, timed_out=True), 5)
+    assert failed.value.timed_out and not failed.value.missing and "timed out after 5 s" in str(failed.value)
+    with pytest.raises(CliFailed) as failed:
+        REGISTRY["multipass_version"].interpret(_res(["multipass", "version"], 127, err=b"multipass: not found"), 5)
+    assert failed.value.missing and failed.value.verb is None
+    with pytest.raises(CliFailed) as failed:
+        REGISTRY["multipass_find"].interpret(_res(["multipass", "find"], 1, out=b"  odd words \n"), 5)
+    assert failed.value.verb is None and failed.value.said == "odd words"
+    assert REGISTRY["multipass_launch"].cli and not REGISTRY["ping_gateway"].cli
+    with pytest.raises(ProbeError) as plain:  # other probes keep the untyped error
+        REGISTRY["dhcpd_leases"].interpret(_res(["cat"], 1, err=b"cat: x: Is a directory"), 5)
+    assert not isinstance(plain.value, CliFailed)
+
+
+def test_an_empty_capture_is_absent_with_the_captures_words():
+    capture = REGISTRY["dhcp_capture"]
+    assert capture.interpret(_res(["tcpdump"], 3, err=b"tcpdump is not installed"), 5) == \
+        Absent("tcpdump is not installed")
+    assert capture.interpret(_res(["tcpdump"], 1), 5) == Absent("tcpdump exited 1 without writing one")
+
+
+def test_the_users_ping_keeps_the_words_bsd_ping_writes_to_stderr():
+    ping = REGISTRY["ping_instance_user"]
+    out = (b"PING 192.168.64.2 (192.168.64.2): 56 data bytes\n\n--- 192.168.64.2 ping statistics ---\n"
+           b"1 packets transmitted, 0 packets received, 100.0% packet loss\n")
+    said = ping.interpret(_res(["ping"], 2, out=out, err=b"ping: sendto: No route to host\n"), 5)
+    assert (said.transmitted, said.received) == (1, 0) and "No route to host" in said.error
+    quiet = ping.interpret(_res(["ping"], 2, out=out), 5)
+    assert quiet.error is None and not quiet.ok
+    with pytest.raises(ProbeError, match="exit code 64"):  # a usage error is no ping result
+        ping.interpret(_res(["ping"], 64, err=b"usage: ping ..."), 5)
+
+
+def test_a_link_carries_its_mtu():
+    from mpdiag.parse.iproute import parse_ip_addr
+
+    links = parse_ip_addr('[{"ifname": "ens3", "flags": ["UP"], "mtu": 1500, "addr_info": []},'
+                          ' {"ifname": "x", "flags": [], "mtu": true, "addr_info": []}]')
+    assert links["ens3"].mtu == 1500 and links["x"].mtu is None

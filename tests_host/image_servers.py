@@ -10,7 +10,6 @@ import pytest
 
 from fixtures.checks import Check, CheckError
 from mpdiag.host.rules.proxy import ProxyView, daemon_summary, misplaced
-from mpdiag.parse.multipass import cli_failure
 
 DAEMON_DOWN = "cannot connect to the multipass socket"
 
@@ -24,15 +23,14 @@ def optional(check: Check, probe: str) -> Any:
 
 
 def _find_problem(check: Check) -> str | None:
-    res = check.result("multipass_find")
-    if res.timed_out:
+    failed = check.failure("multipass_find")
+    if failed is not None and failed.timed_out:
         return f"`multipass find --format json` did not answer within {check.probe_timeout:g} s"
-    if res.rc != 0:
-        failure = cli_failure(res.error_text)
-        said = " ".join((failure[1] if failure else (res.error_text or res.text)).split())
+    if failed is not None:
+        said = " ".join(failed.said.split())
         if DAEMON_DOWN in said:
             check.skip(f"prerequisite {check.platform}.multipass.daemon failed: {said}")
-        return f"`multipass find --format json` failed (exit {res.rc}): {said[:600].rstrip('.')}"
+        return f"`multipass find --format json` failed (exit {failed.rc}): {said[:600].rstrip('.')}"
     reply = check.probe("multipass_find")
     if not reply.images:
         errors = "; ".join(reply.errors)

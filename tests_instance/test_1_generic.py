@@ -10,7 +10,6 @@ from fixtures.checks import CheckError
 from fixtures.target import no_ip_is_normal
 from mpdiag import host
 from mpdiag.host.rules import instance as facts
-from mpdiag.parse.multipass import cli_failure
 
 LAUNCH_ID = "instance.launch.gets_ip"
 
@@ -19,14 +18,12 @@ def _launch_failure(check, target) -> str | None:
     """What went wrong with this session's launch, None when it worked (or was not ours)."""
     if target is None or not target.launched:
         return None
-    res = check.result("multipass_launch")
-    if res.timed_out:
+    failed = check.failure("multipass_launch")
+    if failed is None:
+        return None
+    if failed.timed_out:
         return "`multipass launch` did not finish within --launch-timeout + 30 s"
-    if res.rc != 0:
-        failure = cli_failure(res.error_text)
-        said = " ".join((failure[1] if failure else (res.error_text or res.text)).split())
-        return f"`multipass launch` failed (exit {res.rc}): {said[-600:]}"
-    return None
+    return f"`multipass launch` failed (exit {failed.rc}): {' '.join(failed.said.split())[-600:]}"
 
 
 @pytest.mark.launches

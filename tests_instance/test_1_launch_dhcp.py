@@ -4,6 +4,7 @@
 import pytest
 
 from mpdiag.host.rules import dhcp
+from mpdiag.parse.unavailable import Absent
 
 ID = "instance.launch.dhcp_exchange"
 
@@ -12,12 +13,9 @@ ID = "instance.launch.dhcp_exchange"
 @pytest.mark.check(ID)
 def test_dhcp_exchange_completes(check):
     target = check.launched_target(": the exchange is captured while the suite's own instance boots")
-    res = check.result("dhcp_capture")
-    if res.sudo_refused:
-        check.skip("capturing needs root and `sudo -n` asked for a password: run `sudo -v` first, or as root")
-    if not res.stdout:
-        check.skip(f"no capture: {res.error_text or f'tcpdump exited {res.rc} without writing one'}")
-    capture = check.probe("dhcp_capture")
+    capture = check.probe("dhcp_capture")  # needs root: skips when `sudo -n` asked for a password
+    if isinstance(capture, Absent):
+        check.skip(f"no capture: {capture.why}")
     ex = dhcp.classify(capture, capture.address)
     seen = (f"on {capture.interface} ({capture.packets} DHCP packets): {ex.describe()}")
     facts = {"instance": target.name, "bridge": capture.interface, "gateway": capture.address}

@@ -7,17 +7,16 @@ import pytest
 
 from mpdiag import host
 from mpdiag.host.rules import instance as facts
-from mpdiag.parse.multipass import cli_failure
 
 
 @pytest.mark.check("instance.bridged.nic_configured")
 def test_bridged_nic_has_an_address(check, instance):
     if not check.fact(host.instance_bridged, instance.name):
         check.skip(f"{instance.name} is not bridged (`multipass get local.{instance.name}.bridged` is false)")
-    res = check.result("multipass_info")
-    failure = cli_failure(res.error_text) if res.rc != 0 and not res.timed_out else None
-    if failure:  # info needs SSH like exec: the daemon's own words, the shell check's finding
-        check.skip(f"`multipass info` cannot show {instance.name}'s NICs: {failure[0]} failed: {failure[1]} "
+    failed = check.failure("multipass_info")
+    if failed is not None and not failed.timed_out and failed.verb:
+        # info needs SSH like exec: the daemon's own words, the shell check's finding
+        check.skip(f"`multipass info` cannot show {instance.name}'s NICs: {failed.words} "
                    "(see instance.shell.reachable)")
     info = check.probe("multipass_info").get(instance.name)
     if info is None or not info.running:

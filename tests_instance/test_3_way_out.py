@@ -8,9 +8,7 @@ from fixtures.checks import CheckError
 from fixtures.target import PING_EXTERNAL_ID, PING_GATEWAY_ID
 from mpdiag import host
 from mpdiag.host.rules import instance as dns_facts
-from mpdiag.errors import ParseError
 from mpdiag.host.rules import pmtu
-from mpdiag.parse.pmtu import parse_link_mtus
 from mpdiag.parse.tls import common_name
 from mpdiag.probes.egress import TLS_HANDSHAKE_S
 
@@ -26,13 +24,9 @@ def _interface_mtu(check, instance):
     link = instance.primary_link()
     if link is None:
         check.error(f"cannot tell {instance.name}'s primary interface from `ip addr` and `ip route`")
-    try:
-        mtus = parse_link_mtus(check.result("ip_addr", instance.name).text)
-    except ParseError as exc:
-        check.error(f"`ip -j -4 addr` in {instance.name} is unreadable: {exc}")
-    if link.name not in mtus:
+    if link.mtu is None:
         check.error(f"`ip -j -4 addr` in {instance.name} does not show {link.name}'s MTU")
-    return link.name, mtus[link.name]
+    return link.name, link.mtu
 
 
 def _ladder(instance, target, mtu):

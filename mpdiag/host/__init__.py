@@ -31,7 +31,7 @@ import ipaddress
 from types import ModuleType
 from typing import Any
 
-from mpdiag.errors import DiagError
+from mpdiag.errors import CliFailed, DiagError
 from mpdiag.host import _instance, _linux, _macos, _multipass, _networking, _windows
 from mpdiag.host._multipass import NotApplicable, Listing
 from mpdiag.host._instance import MAX_LOSS_PERCENT, Target
@@ -42,7 +42,7 @@ __all__ = [
     "version", "daemon_up", "driver", "family", "require_family", "listing", "instances",
     "target", "subnet", "bridge", "gateway", "vpn_interfaces", "environment",
     "vmnet", "vmnet_plist", "switch_address", "bridges", "instance_gateway", "instance_subnet",
-    "instance_listed", "instance_ip", "primary_link", "gateway_problem", "internet_problem", "remedy_facts", "os_version",
+    "launch_failure", "instance_listed", "instance_ip", "primary_link", "gateway_problem", "internet_problem", "remedy_facts", "os_version",
     "bridged_network", "networks", "instance_bridged", "bridging_in_use", "zones", "zone_collisions", "ip_evidence",
 ]
 
@@ -193,6 +193,12 @@ def ip_evidence(session: Any, name: str):
 def instance_gateway(session: Any) -> str | None:
     """The target instance's gateway: its default route (Windows: the Default Switch's address)."""
     return _fact(session, "instance_gateway", _instance.gateway)
+
+
+def launch_failure(session: Any) -> CliFailed | None:
+    """Why this session's `multipass launch` did not succeed (timed out, or the CLI's words),
+    None when it did; NotRecorded when there was no launch."""
+    return _fact(session, "launch_failure", _instance.launch_failure)
 
 
 def instance_listed(session: Any) -> Instance | None:

@@ -12,7 +12,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
-from mpdiag.errors import DiagError, NotRecorded
+from mpdiag.errors import CliFailed, DiagError, NotRecorded
 from mpdiag.host.rules import instance as facts
 from mpdiag.host._multipass import NotApplicable, listing
 from mpdiag.parse import iproute
@@ -104,6 +104,14 @@ def _replayed(session: Any, wanted: str | None) -> Target:
     except NotRecorded:
         launched = False
     return Target(name, launched=launched)
+
+
+def launch_failure(session: Any) -> CliFailed | None:
+    try:
+        session.get("multipass_launch")
+    except CliFailed as exc:
+        return exc
+    return None
 
 
 def _target(session: Any) -> Target:

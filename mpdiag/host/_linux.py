@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mpdiag.errors import NotRecorded, ParseError, ProbeError
+from mpdiag.errors import CliFailed, NotRecorded, ParseError, ProbeError
 from mpdiag.host.rules.linux import DEFAULT_BRIDGE, Bridge, bridge_from_link, gateway_of, multipass_bridges, subnet_from_file
 from mpdiag.host._multipass import NotApplicable, driver_or_none
 
@@ -28,8 +28,16 @@ def family(session: Any) -> str:
 
 
 def multipass_installed(session: Any) -> bool:
-    """False when the `multipass` command does not exist (rc 127), live or as recorded."""
-    return session.result("multipass_version").rc != 127
+    """False when the `multipass` command does not exist, live or as recorded (not recorded: NotRecorded)."""
+    try:
+        session.get("multipass_version")
+    except CliFailed as exc:
+        return not exc.missing
+    except NotRecorded:
+        raise
+    except (ProbeError, ParseError):
+        pass
+    return True
 
 
 def file_subnet(session: Any):

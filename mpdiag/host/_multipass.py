@@ -6,8 +6,8 @@ import platform as pyplatform
 from dataclasses import dataclass, field
 from typing import Any
 
-from mpdiag.errors import DiagError
-from mpdiag.parse.multipass import Instance, cli_failure
+from mpdiag.errors import CliFailed, DiagError
+from mpdiag.parse.multipass import Instance
 
 
 class NotApplicable(DiagError):
@@ -30,15 +30,14 @@ class Listing:
 def listing(session: Any) -> Listing:
     """`multipass list` as a finding: a timeout, `list failed: IP not available`, a daemon
     error are the daemon's words; output that does not parse raises ParseError."""
-    res = session.result("multipass_list")
-    if res.timed_out:
-        return Listing(failure=f"`multipass list` timed out after {session.timeout:g} s")
-    if res.rc != 0:
-        failure = cli_failure(res.error_text)
-        words = f"{failure[0]} failed: {failure[1]}" if failure else (res.error_text or res.text.strip())
-        words = " ".join(words.split())[:500] or "no message"
-        return Listing(failure=f"`multipass list` failed (exit {res.rc}): {words}")
-    return Listing(list(session.get("multipass_list")))
+    try:
+        found = session.get("multipass_list")
+    except CliFailed as exc:
+        if exc.timed_out:
+            return Listing(failure=f"`multipass list` timed out after {session.timeout:g} s")
+        words = " ".join(exc.words.split())[:500] or "no message"
+        return Listing(failure=f"`multipass list` failed (exit {exc.rc}): {words}")
+    return Listing(list(found))
 
 
 def instances(session: Any) -> list[Instance]:

@@ -13,9 +13,8 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
-from mpdiag.errors import DiagError
+from mpdiag.errors import CliFailed, DiagError
 from mpdiag.host._multipass import NotApplicable
-from mpdiag.parse.multipass import cli_failure
 from mpdiag.parse.multipass_net import NOT_IMPLEMENTED, Network, Zone
 from mpdiag.parse.unavailable import Absent
 
@@ -29,9 +28,13 @@ OWN_WORDS_WINDOWS = ("multipass", "default switch")
 
 
 def _daemon(session: Any) -> None:
-    if session.result("multipass_version").rc == 127:
-        raise NotApplicable("Multipass is not installed on this host (no `multipass` command)")
-    if session.get("multipass_version").daemon is None:
+    try:
+        version = session.get("multipass_version")
+    except CliFailed as exc:
+        if exc.missing:
+            raise NotApplicable("Multipass is not installed on this host (no `multipass` command)") from None
+        raise
+    if version.daemon is None:
         raise NotApplicable(f"multipassd does not answer (see {session.platform}.multipass.daemon)")
 
 
@@ -44,12 +47,17 @@ def bridged_network(session: Any) -> str | None:
 def networks(session: Any) -> list[Network]:
     """`multipass networks`; NotApplicable when the backend has no bridged networking."""
     _daemon(session)
-    res = session.result("multipass_networks")
-    if res.rc != 0 and not res.timed_out:
-        failure = cli_failure(res.error_text)
-        if failure and NOT_IMPLEMENTED in failure[1]:
-            raise NotApplicable(f"this driver has no bridged networking (`multipass networks`: {failure[1]})")
-    return session.get("multipass_networks")
+    try:
+        return session.get("multipass_networks")
+    except CliFailed as exc:
+        if _not_implemented(exc):
+            raise NotApplicable(f"this driver has no bridged networking (`multipass networks`: {exc.said})") from None
+        raise
+
+
+def _not_implemented(exc: CliFailed) -> bool:
+    """The CLI said this driver does not implement the command (no bridged networking)."""
+    return not exc.timed_out and exc.verb is not None and NOT_IMPLEMENTED in exc.said
 
 
 def _version(session: Any) -> tuple[int, int, int] | None:
@@ -63,12 +71,13 @@ def instance_bridged(session: Any, name: str) -> bool:
     if number is not None and number < BRIDGED_SINCE:
         raise NotApplicable(f"Multipass {'.'.join(map(str, number))} has no `local.<instance>.bridged` "
                             "setting (1.14+)")
-    res = session.result("multipass_instance_bridged", vm=name)
-    failure = cli_failure(res.error_text) if res.rc != 0 and not res.timed_out else None
-    if failure and NOT_IMPLEMENTED in failure[1]:
-        raise NotApplicable(f"this driver has no bridged networking (`multipass get local.{name}.bridged`: "
-                            f"{failure[1]})")
-    return session.get("multipass_instance_bridged", vm=name)
+    try:
+        return session.get("multipass_instance_bridged", vm=name)
+    except CliFailed as exc:
+        if _not_implemented(exc):
+            raise NotApplicable(f"this driver has no bridged networking (`multipass get local.{name}.bridged`: "
+                                f"{exc.said})") from None
+        raise
 
 
 def bridging_in_use(session: Any) -> str | None:

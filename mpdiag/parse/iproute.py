@@ -30,6 +30,7 @@ class Link:
     addresses: tuple[ipaddress.IPv4Interface, ...]
     master: str | None = None
     secondary: tuple[ipaddress.IPv4Interface, ...] = ()  # flagged `secondary` by the kernel
+    mtu: int | None = None
 
     def has(self, ip: str | ipaddress.IPv4Address) -> bool:
         ip = ipaddress.IPv4Address(str(ip))
@@ -100,8 +101,9 @@ def parse_ip_addr(text: str) -> dict[str, Link]:
         except (KeyError, TypeError, ValueError) as exc:
             raise ParseError(f"ip -j addr: malformed entry ({exc})", json.dumps(obj)) from exc
         up = "UP" in flags or obj.get("operstate") == "UP"
+        mtu = obj.get("mtu")
         links[name] = Link(name, up, flags, obj.get("address"), tuple(addrs), obj.get("master"),
-                           tuple(secondary))
+                           tuple(secondary), mtu if isinstance(mtu, int) and not isinstance(mtu, bool) else None)
     return links
 
 

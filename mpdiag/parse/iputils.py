@@ -4,7 +4,7 @@ and why packets did not come back; `arping` (iputils) replies."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mpdiag.errors import ParseError
 
@@ -51,6 +51,15 @@ def parse_ping(text: str) -> PingResult:
     if err:
         return PingResult(0, 0, err[1])
     raise ParseError("ping: no statistics line", text)
+
+
+def parse_ping_streams(stdout: str, stderr: str) -> PingResult:
+    """ping's counts, with every telling error line of both streams as `error` (BSD ping
+    writes `ping: sendto: No route to host` to stderr, not beside its statistics)."""
+    both = f"{stdout}\n{stderr}"
+    counts = parse_ping(both)
+    errors = list(dict.fromkeys(m[1] for m in _ERROR.finditer(both)))
+    return replace(counts, error="; ".join(errors) or None)
 
 
 _ARPING_HEAD = re.compile(r"^ARPING (\d{1,3}(?:\.\d{1,3}){3})(?: from (\S+))?(?: (\S+))?", re.M)

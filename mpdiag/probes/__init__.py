@@ -6,27 +6,24 @@ the errors that say why there is none (:class:`NeedsPrivilege`, :class:`NotRecor
 :class:`ProbeError`, :class:`ParseError`). Where the data comes from — this machine,
 an instance, a replay bundle — is the session's *source*.
 
-Longer than ~300 lines on purpose: the Probe, its sources (live, replay, recording) and
-the memoising session are the one probe contract every source and check relies on.
+The sources live in mpdiag.probes.sources. Longer than ~300 lines on purpose: the Probe (how
+its whole result becomes a value or a typed error) and the thread-safe memoising session are
+the one contract every source, fact and check relies on.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-import json
-import re
 import threading
-import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterator, Mapping, NoReturn, Sequence
 
-from mpdiag import runner
-from mpdiag.bundle import Bundle, BundleWriter
-from mpdiag.errors import BundleError, ExecFailed, NeedsPrivilege, NotRecorded, ProbeError
-from mpdiag.multipass import exec_argv
+from mpdiag.errors import CliFailed, ExecFailed, NeedsPrivilege, ProbeError
 from mpdiag.parse.multipass import cli_failure
-from mpdiag.parse.unavailable import Reader
+from mpdiag.parse.unavailable import Reader, tool_missing
+from mpdiag.probes.sources import (_PLACEHOLDER, LiveSource, RecordingSource, ReplaySource,  # noqa: F401 - the API
+                                   Source, render_argv)
 from mpdiag.runner import CommandResult
 
 ALL_PLATFORMS = frozenset({"macos", "windows", "linux"})
@@ -51,6 +48,9 @@ class Probe:
     # readers of the whole result that say "absent / denied / tool missing" (mpdiag.parse.unavailable):
     # the first that recognises the result gives the probe's value, before any exit code is judged
     readers: tuple[Reader, ...] = ()
+    # its command is the Multipass CLI: no data raises CliFailed, typed (timed out, not installed,
+    # the CLI's own words), for the checks whose finding that is
+    cli: bool = False
 
     def __post_init__(self) -> None:
         if not callable(self.parse):
@@ -75,7 +75,7 @@ class Probe:
         command failed or is not found, `multipass exec` failed)."""
         argv = " ".join(res.argv) or self.display
         if res.timed_out:
-            raise ProbeError(f"probe {self.name} timed out after {timeout:g} s ({argv})")
+            self._fail(res, f"probe {self.name} timed out after {timeout:g} s ({argv})")
         if res.sudo_refused:
             raise NeedsPrivilege(
                 f"probe {self.name} needs root and `sudo -n` asked for a password: run `sudo -v` first "
@@ -85,7 +85,7 @@ class Probe:
             if found is not None:
                 return found
         if res.rc == 127:
-            raise ProbeError(f"probe {self.name}: command not found ({argv}): {res.error_text}")
+            self._fail(res, f"probe {self.name}: command not found ({argv}): {res.error_text}")
         if self.instance:
             failure = cli_failure(res.error_text)
             if failure and failure[0] in ("exec", "shell") and res.rc in (1, 2, 255):
@@ -93,8 +93,18 @@ class Probe:
                                  f"{failure[0]} failed: {failure[1]}")
         if res.rc not in self.data_rcs:
             detail = res.error_text or res.text.strip()
-            raise ProbeError(f"probe {self.name} failed with exit code {res.rc} ({argv}): {detail[:500]}")
+            self._fail(res, f"probe {self.name} failed with exit code {res.rc} ({argv}): {detail[:500]}")
         return self.parse(res.text)
+
+    def _fail(self, res: CommandResult, message: str) -> NoReturn:
+        """No data: a ProbeError, typed for a Multipass CLI probe (CliFailed: its own words)."""
+        if not self.cli:
+            raise ProbeError(message)
+        failure = cli_failure(res.error_text)
+        raise CliFailed(message, rc=res.rc, timed_out=res.timed_out,
+                        missing=not res.timed_out and tool_missing(res) is not None,
+                        verb=failure[0] if failure else None,
+                        said=failure[1] if failure else (res.error_text or res.text.strip()))
 
 
 REGISTRY: dict[str, Probe] = {}
@@ -130,118 +140,6 @@ class ProbeContext:
 
     def get(self, name: str, /, **params: Any) -> Any:
         return self.session.get(name, **params)
-
-
-class Source(Protocol):
-    mode: str
-
-    def fetch(self, probe: Probe, ctx: ProbeContext) -> CommandResult: ...
-
-
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-def render_argv(template: Sequence[Any], params: Mapping[str, Any]) -> list[str]:
-    """An argv template with its `{param}` placeholders filled from the call's params.
-
-    Only whole `{name}` placeholders of a param given are replaced; every other brace
-    stays literal, so `bcdedit /enum {current}` is run as written (str.format would
-    raise KeyError), and a value is inserted as is, never formatted again."""
-    def fill(m: "re.Match[str]") -> str:
-        name = m.group(1)
-        return str(params[name]) if name in params else m.group(0)
-
-    return [_PLACEHOLDER.sub(fill, str(a)) for a in template]
-
-
-class LiveSource:
-    """Runs probes on this machine (host probes) or through `multipass exec` (instance probes),
-    each bounded by the timeout and by `output_cap` bytes of stdout and of stderr."""
-
-    mode = "live"
-
-    def __init__(self, output_cap: int = runner.DEFAULT_OUTPUT_CAP) -> None:
-        self.output_cap = output_cap
-
-    def argv(self, probe: Probe, ctx: ProbeContext) -> list[str]:
-        """The argv this probe runs here (after sudo and `multipass exec` wrapping)."""
-        template = probe.command(ctx) if callable(probe.command) else probe.command
-        argv = render_argv(template or (), ctx.params)
-        if probe.privileged and not probe.instance:
-            argv = runner.privileged(argv)
-        if probe.instance:
-            argv = exec_argv(ctx.instance or "", argv)
-        return argv
-
-    def fetch(self, probe: Probe, ctx: ProbeContext) -> CommandResult:
-        if probe.call is not None:
-            return _call(probe, ctx, self.output_cap)
-        return runner.run(self.argv(probe, ctx), ctx.timeout, output_cap=self.output_cap)
-
-
-def _call(probe: Probe, ctx: ProbeContext, output_cap: int = runner.DEFAULT_OUTPUT_CAP) -> CommandResult:
-    """A Python probe, bounded by the timeout like a command; its result is JSON text."""
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = probe.call(ctx)  # type: ignore[misc]
-        except Exception as exc:  # the probe's failure is data for the check, not a crash
-            box["error"] = f"{type(exc).__name__}: {exc}"
-
-    start = time.monotonic()
-    t = threading.Thread(target=target, daemon=True, name=f"probe-{probe.name}")
-    t.start()
-    t.join(ctx.timeout)
-    argv = ("python", probe.name)
-    took = time.monotonic() - start
-    if t.is_alive():
-        return CommandResult(argv, -1, b"", b"", took, timed_out=True)
-    if "error" in box:
-        err = box["error"].encode()
-        return CommandResult(argv, 1, b"", err[:output_cap], took, truncated=len(err) > output_cap)
-    out = json.dumps(box["value"], sort_keys=True).encode()
-    return CommandResult(argv, 0, out[:output_cap], b"", took, truncated=len(out) > output_cap)
-
-
-class ReplaySource:
-    """Reads probes from a bundle; a probe the bundle lacks is 'not recorded'."""
-
-    mode = "replay"
-
-    def __init__(self, bundle: Bundle) -> None:
-        self.bundle = bundle
-
-    def fetch(self, probe: Probe, ctx: ProbeContext) -> CommandResult:
-        result = self.bundle.result(probe.name, ctx.instance, ctx.params)
-        if result is None:
-            where = f"instance {ctx.instance!r} of " if ctx.instance else ""
-            called = " with " + ", ".join(f"{k}={v}" for k, v in sorted(ctx.params.items())) if ctx.params else ""
-            raise NotRecorded(f"probe {probe.name!r}{called} is not recorded in {where}bundle {self.bundle.source}")
-        return result
-
-
-class RecordingSource:
-    """Wraps another source and writes every result, with its params, into a bundle
-    directory. A call the bundle could not hold (a param no file name can carry) is
-    still answered; `unrecorded` says which, and the manifest lists them."""
-
-    def __init__(self, inner: Source, writer: BundleWriter) -> None:
-        self.inner = inner
-        self.writer = writer
-        self.mode = inner.mode
-        self.unrecorded: list[str] = []
-
-    def fetch(self, probe: Probe, ctx: ProbeContext) -> CommandResult:
-        return self.record(probe, ctx, self.inner.fetch(probe, ctx))
-
-    def record(self, probe: Probe, ctx: ProbeContext, result: CommandResult) -> CommandResult:
-        """Write one result into the bundle (also one gathered beside the source: ProbeSession.provide)."""
-        try:
-            self.writer.write(probe.name, ctx.instance, result, ctx.params)
-        except BundleError as exc:
-            self.unrecorded.append(f"{probe.name}: {exc}")
-        return result
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ from mpdiag.parse.images import parse_find
 from mpdiag.parse.pmtu import parse_df_ping
 from mpdiag.parse.proxy import parse_env_lines, parse_launchd_plist, parse_snap_proxy
 from mpdiag.parse.tls import parse_s_client
+from mpdiag.parse.unavailable import Absent
 from mpdiag.probes.common import parse_json
+from mpdiag.runner import CommandResult
 
 TLS_HANDSHAKE_S = 5  # the handshake's own bound (`timeout` in the instance): the https check's and the prefetch's
 LAUNCHD_PLIST = "/Library/LaunchDaemons/com.canonical.multipassd.plist"
@@ -31,6 +33,13 @@ _MASK = r"sed -E 's#(://[^:/@]*):[^@]*@#\1:***@#'"
 def _capture_command(ctx: ProbeContext) -> list[str]:
     raise ProbeError("dhcp_capture is taken by the --launch fixture while the instance boots, "
                      "not as an ordinary probe")
+
+
+def no_capture(res: CommandResult) -> Absent | None:
+    """Nothing was captured (tcpdump or pktmon wrote no file): why, as the capture said it."""
+    if res.stdout:
+        return None
+    return Absent(res.error_text or f"tcpdump exited {res.rc} without writing one")
 
 
 def _shell_proxy_env(ctx: ProbeContext) -> dict[str, Any]:
@@ -50,7 +59,7 @@ register(
           instance=True, data_rcs=frozenset({0, 1, 124}),
           description="a TLS handshake with an HTTPS server (chain, verification, how far it got)"),
     # --- on the host -----------------------------------------------------------------------------
-    Probe("multipass_find", ALL_PLATFORMS, parse_find, (CLI, "find", "--format", "json"),
+    Probe("multipass_find", ALL_PLATFORMS, parse_find, (CLI, "find", "--format", "json"), cli=True,
           description="the images the daemon lists from its image servers"),
     Probe("shell_proxy_env", ALL_PLATFORMS, parse_json, call=_shell_proxy_env,
           description="proxy variables of the user's shell (the doctor's environment; passwords masked)"),
@@ -77,6 +86,6 @@ register(
           shows="tcpdump --immediate-mode -i <bridge> -n -U -s 1500 -c 64 -w <tmp> 'udp and (port 67 or port 68)'; "
                 "Windows: pktmon start --capture --comp nics --pkt-size 1500 --file-name <tmp>.etl --file-size 4 "
                 "(filters UDP 67, 68), pktmon stop, pktmon etl2pcap  (--launch only)",
-          privileged=True, description="the DHCP exchange on the bridge while the launched instance boots "
+          privileged=True, readers=(no_capture,), description="the DHCP exchange on the bridge while the launched instance boots "
                                        "(Windows: as Administrator)"),
 )

@@ -85,7 +85,7 @@ INSTANCE_PROBES = (
 HOST_PROBES = (
     Probe("multipass_launch", ALL_PLATFORMS, decode, _launch_command,
           shows="multipass launch [IMAGE] --name mpdiag-XXXXXX --timeout T  (--launch only)",
-          data_rcs=frozenset({0, 1, 2, 3, 5}), budget=_launch_budget,
+          cli=True, budget=_launch_budget,
           description="the ephemeral instance's launch (--launch: run once, at session start)"),
     Probe("arping", frozenset({"linux", "macos"}), parse_arping,
           ("arping", "-I", "{iface}", "-c", "2", "-w", "2", "{ip}"), privileged=True, data_rcs=ARPING_RCS,

@@ -8,7 +8,7 @@ from mpdiag.probes import Probe, register
 from mpdiag.parse.arp import parse_arp
 from mpdiag.parse.dhcpd_leases import parse_leases
 from mpdiag.parse.ifconfig import parse_ifconfig
-from mpdiag.parse.iputils import parse_ping
+from mpdiag.parse.iputils import PingResult, parse_ping, parse_ping_streams
 from mpdiag.parse.lsof import parse_lsof
 from mpdiag.parse.netstat import parse_netstat_routes
 from mpdiag.parse.pfctl import parse_pf_nat
@@ -17,12 +17,24 @@ from mpdiag.parse.socketfilterfw import parse_appblocked, parse_firewall_state, 
 from mpdiag.parse.sw_vers import parse_sw_vers
 from mpdiag.parse.text import decode
 from mpdiag.parse.unavailable import Absent, Denied, no_such_file, stderr_says
+from mpdiag.runner import CommandResult
 
 MACOS = frozenset({"macos"})
 SOCKETFILTERFW = "/usr/libexec/ApplicationFirewall/socketfilterfw"
 VMNET_PLIST = "/Library/Preferences/SystemConfiguration/com.apple.vmnet.plist"
 LEASES = "/var/db/dhcpd_leases"
 MULTIPASSD_LOG = "/Library/Logs/Multipass/multipassd.log"
+
+
+PING_RCS = frozenset({0, 1, 2, 68})  # replies, none, other error, unknown host: each has counts or words
+
+
+def _ping_with_stderr(res: CommandResult) -> PingResult | None:
+    """A ping's counts with the words of both streams (BSD ping says `ping: sendto: No route to
+    host` on stderr)."""
+    if res.rc not in PING_RCS:
+        return None
+    return parse_ping_streams(res.text, res.error_text)
 
 
 def _p(name: str, parse: Callable[[str], Any], argv: tuple[str, ...], **kw) -> Probe:
@@ -59,8 +71,8 @@ register(
                 stderr_says(Denied, "Permission denied", "Operation not permitted", whole=True)),
        description="the end of multipassd's log (known failure signatures)"),
     _p("sw_vers", parse_sw_vers, ("sw_vers",), description="macOS version"),
-    _p("ping_instance_user", parse_ping, ("ping", "-c", "1", "-t", "2", "{ip}"),
-       data_rcs=frozenset({0, 1, 2, 68}), description="the instance, pinged as the user (Local Network privacy)"),
-    _p("ping_instance_root", parse_ping, ("ping", "-c", "1", "-t", "2", "{ip}"),
-       privileged=True, data_rcs=frozenset({0, 1, 2, 68}), description="the instance, pinged as root"),
+    _p("ping_instance_user", parse_ping, ("ping", "-c", "1", "-t", "2", "{ip}"), readers=(_ping_with_stderr,),
+       data_rcs=PING_RCS, description="the instance, pinged as the user (Local Network privacy)"),
+    _p("ping_instance_root", parse_ping, ("ping", "-c", "1", "-t", "2", "{ip}"), readers=(_ping_with_stderr,),
+       privileged=True, data_rcs=PING_RCS, description="the instance, pinged as root"),
 )

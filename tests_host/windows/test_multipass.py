@@ -4,7 +4,6 @@ import pytest
 
 from mpdiag import host
 
-from mpdiag.parse.multipass import cli_failure
 from mpdiag.parse.netsh import range_containing
 from mpdiag.probes.windows import MULTIPASSD_PORT
 
@@ -19,10 +18,9 @@ def test_daemon_answers(check):
 
 @pytest.mark.check("windows.multipass.driver")
 def test_driver_is_of_the_hyperv_family(check):
-    res = check.result("multipass_driver")
-    failure = cli_failure(res.error_text)
-    if res.rc != 0 and failure and "cannot connect" in failure[1]:
-        check.skip(f"`multipass get local.driver` failed ({failure[1]}): the daemon is down, "
+    failed = check.failure("multipass_driver")
+    if failed is not None and not failed.timed_out and failed.verb and "cannot connect" in failed.said:
+        check.skip(f"`multipass get local.driver` failed ({failed.said}): the daemon is down, "
                    "see windows.multipass.daemon")
     driver = check.probe("multipass_driver")
     if check.fact(host.family) != "hyperv":
