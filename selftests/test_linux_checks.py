@@ -329,6 +329,12 @@ def test_firewalld_trusted_zone_and_not_running_pass(tmp_path):
     (tmp_path / "again").mkdir()
     _, got = run(tmp_path / "again", firewalld_zones=("FirewallD is not running\n", 252, ""))
     failed_only(got)
+    # installed without a system bus (a container, WSL): firewall-cmd's DBUS_ERROR, exit 36
+    (tmp_path / "nobus").mkdir()
+    _, got = run(tmp_path / "nobus", firewalld_zones=(
+        "", 36, "Error: DBUS_ERROR: Failed to connect to socket /run/dbus/system_bus_socket: No such file or directory"))
+    failed_only(got)
+    assert got["linux.firewall.dhcp_allowed"] == "passed"
 
 
 def test_firewalld_default_zone_for_an_unlisted_bridge(tmp_path):

@@ -113,6 +113,11 @@ def _listening_sockets(ctx: ProbeContext) -> dict[str, Any]:
     return {"root": root, "sockets": out}
 
 
+# firewall-cmd's DBUS_ERROR (exit 36) when there is no system bus (a container, WSL): firewalld,
+# a D-Bus service, cannot be running there
+NO_SYSTEM_BUS = stderr_says(Absent, "DBUS_ERROR: Failed to connect to socket")
+
+
 register(
     Probe("host_ip_addr", LINUX, parse_ip_addr, ("ip", "-j", "addr"),
           description="the host's interfaces and addresses (the Multipass bridge mpqemubr*)"),
@@ -132,8 +137,9 @@ register(
           privileged=True, readers=(tool_missing,), description="ufw: active, defaults, rules"),
     Probe("firewalld_zones", LINUX, parse_active_zones,
           ("firewall-cmd", "--get-active-zones"), privileged=True, data_rcs=frozenset({0, 252}),
-          readers=(tool_missing,),
-          description="firewalld: active zones and their interfaces (rc 252: not running)"),
+          readers=(tool_missing, NO_SYSTEM_BUS),
+          description="firewalld: active zones and their interfaces (rc 252: not running; "
+                      "no system bus: it cannot run)"),
     Probe("firewalld_default_zone", LINUX, parse_default_zone,
           ("firewall-cmd", "--get-default-zone"), privileged=True, data_rcs=frozenset({0, 252}),
           description="firewalld: the zone of interfaces no zone names"),

@@ -5,7 +5,7 @@ import pytest
 
 from mpdiag.host.rules import nft
 from mpdiag.host.rules.linux import dhcp_packets, forward_packets, multipass_rules, walk
-from mpdiag.parse.unavailable import ToolMissing
+from mpdiag.parse.unavailable import ToolMissing, Unavailable
 from tests_host.linux.conftest import native_nft
 
 
@@ -62,8 +62,8 @@ def _ufw(check):
 def _firewalld_zone(check, bridge):
     """(zone name, Zone) of the bridge under a running firewalld; None when not installed/running."""
     zones = check.probe("firewalld_zones")
-    if isinstance(zones, ToolMissing):
-        return None          # firewalld is not installed
+    if isinstance(zones, Unavailable):
+        return None          # firewalld is not installed, or there is no system bus for it
     if zones is None:
         return None          # FirewallD is not running
     name = next((z for z, info in zones.items() if bridge in info.interfaces), None)
