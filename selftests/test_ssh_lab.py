@@ -211,6 +211,7 @@ def test_each_host_gets_its_own_verdict_over_real_sshd(fleet):
         assert all(got[i] == "passed" for i in every_fault - failing), (label, got)  # the other host's fault
         assert all(got[i] == "skipped" for i in SKIPS), (label, got)
         assert doc["host"] == label and doc["platform"] == "linux" and doc["mode"] == "live"
+        assert all(label in (reports / label / name).read_text() for name in ("report.html", "issue.md")), label
         assert doc["environment"]["subnet"] == "10.97.23.0/24", doc["environment"]
         assert doc["triage"]["check"] in failing, doc["triage"]
         for check_id in failing:

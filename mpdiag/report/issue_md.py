@@ -59,6 +59,7 @@ def render(doc: dict[str, Any]) -> str:
              "_Written by the Multipass network doctor"
              + (" (redacted: " + doc["redaction"] + ")" if doc.get("redaction") else "") + f"; run {doc.get('run_id')}._",
              "", "## Environment", "",
+             *([f"- Host: {doc['host']}"] if doc.get("host") else []),  # which of a fleet's hosts
              f"- OS: {env.get('os') or doc.get('platform') or 'unknown'}",
              f"- Multipass: {env.get('multipass') or 'unknown'}; multipassd: {env.get('multipassd') or 'unknown'}",
              f"- Driver: {env.get('driver') or 'unknown'}",
