@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import faults as _faults
+from . import firewalld
 from . import services, topology
 from .netns import LabError, ns_list, ns_pids, pid_alive, run
 from .state import LabState, all_recorded_pids, current_pids, load_state, locked, state_dir_from_env
@@ -119,7 +120,8 @@ class Lab:
         st = self.state
         return {**os.environ, "PATH": f"{st.bin_dir}:{os.environ.get('PATH', '')}",
                 "LAB_STATE": str(self.state_dir.resolve()),
-                "MPDIAG_MULTIPASS_DATA": str(Path(st.state_dir, "data").resolve())}
+                "MPDIAG_MULTIPASS_DATA": str(Path(st.state_dir, "data").resolve()),
+                "DBUS_SYSTEM_BUS_ADDRESS": firewalld.bus_address(st)}  # the lab's own bus (firewalld-zones)
 
     def recorded_pids(self) -> list[int]:
         """Every pid the lab (or the stand-in) ever started, for leak checks."""

@@ -14,7 +14,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Callable
 
-from . import lan, services, topology, web
+from . import firewalld, lan, services, topology, web
 from .netns import LabError, nsx, ns_list, run
 from .state import LabState, current_pids
 
@@ -325,6 +325,17 @@ def zone_collision(st: LabState, arg: str | None) -> None:
     lan.write_zones(st, {**lan.zone_subnets(st), "zone2": lan.LAN_NET})
 
 
+ZONE_BRIDGE = "mpqemubrzone2"  # Multipass HEAD's bridge of zone2 (mpqemubr<zone>)
+
+
+def firewalld_zones(st: LabState, arg: str | None) -> None:
+    """A running firewalld (lab/firewalld.py) with the instances' bridge in `trusted` and zone2's
+    bridge in `public`, which allows neither DHCP nor DNS: two zones the DHCP check reads."""
+    net = ipaddress.ip_network(lan.zone_subnets(st)["zone2"])
+    firewalld.add_bridge(st, ZONE_BRIDGE, f"{next(net.hosts())}/{net.prefixlen}")
+    firewalld.start(st, {st.bridge: "trusted", ZONE_BRIDGE: "public"})
+
+
 def stale_ip(st: LabState, arg: str | None) -> None:
     """The first instance's lease changes (a dnsmasq reservation, then DHCP again) while the
     stand-in keeps reporting the address it had: the daemon's stale cache (#3772, #5075)."""
@@ -378,6 +389,8 @@ FAULTS: dict[str, Fault] = {f.name: f for f in [
           "address (a stale cache)", stale_ip),
     Fault("nft-forward-drop", LINUX, "a native nft table (inet mplab_nftfwd) drops forwarded traffic but "
           "replies; iptables-save shows nothing", nft_forward_drop),
+    Fault("firewalld-zones", LINUX, f"firewalld runs (its own D-Bus) with the bridge in zone trusted and "
+          f"{ZONE_BRIDGE} (zone2's bridge) in zone public, which allows no DHCP or DNS", firewalld_zones),
     Fault("dhcp-blocked", LINUX, "INPUT drop of udp/67 on the bridge before Multipass's ACCEPT (ufw)", dhcp_blocked),
 ]}
 
@@ -405,6 +418,9 @@ def heal(st: LabState) -> None:
     for label in current_pids(st.root):
         if label in SQUATTERS or label in ("rogue-dhcp", "interceptor"):
             services.stop(st, label)
+    if "firewalld-zones" in st.faults:
+        firewalld.stop_all(st)
+        firewalld.del_bridge(st, ZONE_BRIDGE)
     topology.apply_firewall(st)
     lan.heal(st)
     nsx(st.net_ns, ["nft", "delete", "table", "inet", "mplab_proxyonly"], check=False)

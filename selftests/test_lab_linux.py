@@ -55,6 +55,7 @@ def expect(failed: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
     """Every linux.* check: failed if named, else passed (the journal checks skip in the lab, the
     environment check warns in a container)."""
     return {i: ("failed" if i in failed else "passed") for i in LINUX_IDS} | NO_JOURNAL | HOST_ENV
+from lab import firewalld  # noqa: E402
 from lab.state import HOST_NS  # noqa: E402  (MPLAB_NS_PREFIX aware)
 
 # fault -> the linux.* checks it must fail (all others pass), and the triage's class
@@ -102,7 +103,8 @@ def lab_env(lab) -> dict[str, str]:
     st = lab.state
     return {"PATH": f"{st.bin_dir}:{os.environ.get('PATH', '/usr/sbin:/usr/bin:/sbin:/bin')}",
             "LAB_STATE": str(Path(st.state_dir).resolve()),
-            "MPDIAG_MULTIPASS_DATA": str(Path(st.state_dir, "data").resolve())}
+            "MPDIAG_MULTIPASS_DATA": str(Path(st.state_dir, "data").resolve()),
+            "DBUS_SYSTEM_BUS_ADDRESS": firewalld.bus_address(st)}  # the lab's own bus (firewalld-zones)
 
 
 def lab_options(lab) -> list[str]:
@@ -308,3 +310,34 @@ def test_zone_subnets(lab, tmp_path):
                       "before the LAN moved there and never re-checked")
     finally:
         lab.heal()
+
+
+def test_a_recorded_run_with_two_firewalld_zones_replays_to_the_same_answers(lab, tmp_path):
+    """A live host run with a real firewalld (lab/firewalld.py, on the lab's own D-Bus) and two
+    Multipass bridges in two zones (mpqemubr0 in trusted, zone2's mpqemubrzone2 in public) reads
+    firewalld_zone twice; --record keeps one file per zone, and the replay answers each zone with
+    its own, to the same outcome and message of every check."""
+    why = firewalld.missing()
+    if why:
+        pytest.skip(why)
+    lab.heal()
+    bundle = tmp_path / "bundle"
+    lab.fault("firewalld-zones")
+    try:
+        live = run_suite_in(lab, "-m", "linux and host", "--record", str(bundle), reports=tmp_path / "live")
+    finally:
+        lab.heal()
+    zones = sorted(p.name for p in (bundle / "probes").glob("firewalld_zone--*.out"))
+    assert zones == ["firewalld_zone--zone=public.out", "firewalld_zone--zone=trusted.out"], (zones, live.stdout[-2000:])
+    dhcp = live.check("linux.firewall.dhcp_allowed")
+    assert dhcp["outcome"] == "failed" and "mpqemubrzone2 is in zone 'public'" in dhcp["message"], dhcp
+    assert "mpqemubr0 " not in dhcp["message"].split("\n")[0], dhcp  # trusted: the first bridge passed
+    replayed = run_suite_in(lab, "-m", "linux and host", "--replay", str(bundle), reports=tmp_path / "replay")
+    a = {c["id"]: (c["outcome"], c["message"]) for c in live.diagnosis["checks"]}
+    b = {c["id"]: (c["outcome"], c["message"]) for c in replayed.diagnosis["checks"]}
+    assert a == b, {cid: (a.get(cid), b.get(cid)) for cid in set(a) | set(b) if a.get(cid) != b.get(cid)}
+    from lab.state import current_pids
+
+    # healed: firewalld, its bus and zone2's bridge are gone
+    assert not {firewalld.DAEMON, firewalld.BUS} & set(current_pids(lab.state_dir)), current_pids(lab.state_dir)
+    assert lab.run_in("host", ["ip", "link", "show", "mpqemubrzone2"]).returncode != 0
