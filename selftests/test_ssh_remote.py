@@ -181,3 +181,19 @@ def test_host_markers_over_ssh_are_what_the_python_call_reads():
         remote.markers_from_sh(_res("Welcome to the machine\n"))
     with pytest.raises(ParseError):
         remote.markers_from_sh(_res("wsl_interop=0\n"))
+
+
+def test_a_tool_missing_on_the_remote_host_is_named_as_the_remote_command():
+    """Over ssh the result's argv is ssh's: a missing tool is still the remote command's, as
+    root (the shell's 127) and through `sudo -n` (sudo's `command not found`, exit 1)."""
+    from mpdiag.parse.unavailable import ToolMissing, tool_missing
+    from mpdiag.ssh import posix_command, ssh_argv
+
+    target = SshTarget("alice", "h")
+    as_root = CommandResult(tuple(ssh_argv(target, posix_command(["ufw", "status", "verbose"]), 5)), 127, b"",
+                            b"bash: line 1: ufw: command not found\n")
+    assert tool_missing(as_root) == ToolMissing("ufw is not installed")
+    argv = tuple(ssh_argv(target, posix_command(["sudo", "-n", "iptables-nft-save"]), 5))
+    assert tool_missing(CommandResult(argv, 1, b"", b"sudo: iptables-nft-save: command not found\n")) == \
+        ToolMissing("iptables-nft-save is not installed")
+    assert tool_missing(CommandResult(argv, 1, b"", b"iptables-nft-save: permission denied\n")) is None

@@ -14,6 +14,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional
 
@@ -52,8 +53,20 @@ class ToolMissing(Unavailable):
 Reader = Callable[["CommandResult"], Optional[Unavailable]]
 
 
+def _argv(res: CommandResult) -> list[str]:
+    """The command as it ran: on a remote host (`ssh ... -- HOST 'CMD' 'ARG'...`, mpdiag.ssh)
+    the remote command's words, not ssh's."""
+    argv = list(res.argv)
+    if argv[:1] == ["ssh"] and "--" in argv:
+        try:
+            return shlex.split(argv[-1])
+        except ValueError:
+            return argv
+    return argv
+
+
 def _tool(res: CommandResult) -> str:
-    argv = [a for a in res.argv if a not in ("sudo", "-n")]
+    argv = [a for a in _argv(res) if a not in ("sudo", "-n")]
     return argv[0] if argv else "the command"
 
 
@@ -61,7 +74,7 @@ def tool_missing(res: CommandResult) -> ToolMissing | None:
     """The tool is not installed: rc 127 run directly; through `sudo -n`, sudo's own
     `sudo: TOOL: command not found` (rc 1). A missing sudo is not a missing tool."""
     err = res.error_text.lower()
-    if res.argv and res.argv[0] == "sudo":
+    if _argv(res)[:1] == ["sudo"]:
         missing = res.rc != 0 and "command not found" in err and not err.startswith("sudo: command not found")
     else:
         missing = res.rc == 127
