@@ -197,3 +197,15 @@ def test_a_tool_missing_on_the_remote_host_is_named_as_the_remote_command():
     assert tool_missing(CommandResult(argv, 1, b"", b"sudo: iptables-nft-save: command not found\n")) == \
         ToolMissing("iptables-nft-save is not installed")
     assert tool_missing(CommandResult(argv, 1, b"", b"iptables-nft-save: permission denied\n")) is None
+
+
+def test_a_remote_sudo_that_wants_a_password_says_what_to_do_there():
+    """`sudo -v` on this machine does nothing for a remote host: connect as root or NOPASSWD."""
+    from mpdiag.errors import NeedsPrivilege
+    from mpdiag.ssh import posix_command, ssh_argv
+
+    probe = load_all()["iptables_nft"]
+    argv = tuple(ssh_argv(SshTarget("alice", "h"), posix_command(["sudo", "-n", "iptables-nft-save"]), 5))
+    refused = CommandResult(argv, 1, b"", b"sudo: a password is required\n")
+    with pytest.raises(NeedsPrivilege, match=r"root on the remote host .*\(ssh://root@\.\.\.\).* NOPASSWD"):
+        probe.interpret(refused, 5)

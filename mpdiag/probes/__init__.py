@@ -76,6 +76,10 @@ class Probe:
         argv = " ".join(res.argv) or self.display
         if res.timed_out:
             self._fail(res, f"probe {self.name} timed out after {timeout:g} s ({argv})")
+        if res.sudo_refused and tuple(res.argv[:1]) == ("ssh",):  # on a --hosts host: sudo -v here is no help
+            raise NeedsPrivilege(
+                f"probe {self.name} needs root on the remote host and its `sudo -n` asked for a password: "
+                f"connect as root (ssh://root@...), or let the user run the doctor's commands with sudo NOPASSWD")
         if res.sudo_refused:
             raise NeedsPrivilege(
                 f"probe {self.name} needs root and `sudo -n` asked for a password: run `sudo -v` first "
