@@ -169,8 +169,8 @@ def fleet(tmp_path_factory):
 
 
 def _doctor(fleet: Fleet, hosts: list, reports: Path, *args: str) -> subprocess.CompletedProcess:
-    """The suite from the controller namespace against `hosts`."""
-    argv = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "-n", "2",
+    """The suite from the controller namespace against `hosts` (args: `-n 2` for two workers)."""
+    argv = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider",
             "--hosts", ",".join(f"ssh://{x}" for x in hosts), "--ssh-config", str(fleet.config),
             "--ssh-timeout", str(CONNECT_TIMEOUT), f"--reports={reports}", *args]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
@@ -194,7 +194,7 @@ def test_each_host_gets_its_own_verdict_over_real_sshd(fleet):
                    silent: f"ssh: connect to host {SILENT} port 22: Connection timed out (no answer within the "
                            f"{CONNECT_TIMEOUT} s connect timeout)"}
     reports = fleet.work / "reports"
-    proc = _doctor(fleet, [*labels, *unreachable], reports, "-m", "linux and host")
+    proc = _doctor(fleet, [*labels, *unreachable], reports, "-n", "2", "-m", "linux and host")
     out = proc.stdout
     assert proc.returncode == 1, (out[-4000:], proc.stderr[-2000:])
     every_fault = {i for _, failing in HOSTS.values() for i in failing}
@@ -274,7 +274,8 @@ def test_a_host_that_never_answers_is_given_up_after_the_connect_timeout(fleet):
 def test_whole_suite_over_ssh_in_instance_verdicts_and_each_hosts_bundle_replays(fleet):
     """`multipass exec` on each remote host (the stand-in there): gateway DNS stopped on sh2
     fails its DNS checks (and the host's dnsmasq check) with their remedies, sh1 is healthy; `--record` writes
-    one bundle per host, named by its label, and each replays to that host's live verdicts."""
+    one bundle per host, named by its label, and each replays to that host's live verdicts. One
+    process (no xdist here, -n 2 is the host test's) probes both hosts and writes both bundles."""
     fleet.faults({"sh2": "dns-stop"})
     healthy, broken = fleet.labels
     reports, bundles = fleet.work / "whole", fleet.work / "bundles"
