@@ -1,7 +1,10 @@
 """The instance side of the suite, driven through the real pytest run against a scripted
 `multipass` (first on PATH): attach/launch/replay choice, launch cleanup on failure, Ctrl-C and
 SIGTERM, `--keep`, exec failures (exit 2 on 1.16, 255 on main) told apart from the remote
-command's own exit code, no probe exiting 4, `info --all` vs `info`, "N/A" vs []."""
+command's own exit code, no probe exiting 4, `info --all` vs `info`, "N/A" vs [].
+
+Longer than ~300 lines on purpose: one scripted multipass drives every case of the instance
+side's lifecycle (attach, launch, cleanup, signals)."""
 
 from __future__ import annotations
 

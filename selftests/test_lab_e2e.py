@@ -8,7 +8,9 @@ Pytest runs inside `mp-host`, with the lab's `multipass` stand-in first on PATH:
 
     ip netns exec mp-host env PATH=<lab/bin>:$PATH python -m pytest tests_instance --instance primary
         --external-ip 198.51.100.1 --external-dns 198.51.100.53 --reports <tmp> [--launch]
-"""
+
+Longer than ~300 lines on purpose: one lab per layout serves every fault case; the cases are a
+table."""
 
 from __future__ import annotations
 

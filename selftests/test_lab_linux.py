@@ -13,7 +13,9 @@ while every host check passes; the stand-in as Multipass main has zones (zone-co
 Set MPDIAG_RECORD_LINUX=DIR to also record one bundle per case into DIR/<case>
 (`-m "linux and host" --record`; healthy and the inside faults `-m linux`, the instance's probes
 too; the zone cases as main): that is how scenarios/linux/ was made.
-"""
+
+Longer than ~300 lines on purpose: one module-scoped lab serves every Linux host case; split,
+each part would bring a lab up again."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """The Linux host checks, both ways: synthetic bundles (a healthy Multipass 1.16 host,
-then one problem at a time) replayed through the real suite (`-m linux`)."""
+then one problem at a time) replayed through the real suite (`-m linux`).
+
+Longer than ~300 lines on purpose: each Linux check is failed and passed from one synthetic
+healthy host defined here."""
 
 from __future__ import annotations
 

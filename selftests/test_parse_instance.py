@@ -1,6 +1,8 @@
 """Parsers of in-instance output: `ip -j`, iputils ping and arping, dig 9.10-9.18, resolv.conf,
 getent. Samples are real outputs (iproute2 6.1, iputils 20221126, BIND 9.18.49) or the
-guide's own; each parser is also fed what users paste and what breaks."""
+guide's own; each parser is also fed what users paste and what breaks.
+
+Longer than ~300 lines on purpose: a test per real sample of each in-instance parser."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """The macOS parsers against real pastes (selftests/data/corpus/macos) and hand-written
-cases for what the corpus lacks."""
+cases for what the corpus lacks.
+
+Longer than ~300 lines on purpose: a test per real paste of each macOS parser."""
 
 from __future__ import annotations
 

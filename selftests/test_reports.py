@@ -1,5 +1,7 @@
 """The reports through the real suite: HTML, Allure (and its rendering), JUnit, diagnosis.json,
-xdist, muting, the exit status."""
+xdist, muting, the exit status.
+
+Longer than ~300 lines on purpose: every report of a run is tested on the same few runs."""
 
 from __future__ import annotations
 

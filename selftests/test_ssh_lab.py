@@ -17,7 +17,9 @@ root namespace. Each test sets its own faults (heal, then apply), so their order
 - the whole suite (host and in-instance checks, `multipass exec` on each remote host)
   with `--record`: gateway DNS stopped on one host only, each host's in-instance verdicts,
   and each host's bundle replays to the verdicts of the live run.
-"""
+
+Longer than ~300 lines on purpose: the two-host fleet (namespaces, sshd servers, keys) is built
+once for all its cases and kept beside them."""
 
 from __future__ import annotations
 
