@@ -14,26 +14,30 @@ from typing import Iterable, Mapping
 
 from mpdiag.parse.multipass import Instance
 
+
+def _ranges(kind, ranges: tuple[tuple[str, str], ...]) -> tuple:
+    """(network, why) pairs from (CIDR, why) pairs."""
+    return tuple((kind(net), why) for net, why in ranges)
+
+
 # Where a public name must never resolve: DNS-intercepting security software answers
 # from 198.18.0.0/15 (Fortinet and others use the benchmark range), sinkholes answer
 # 0.0.0.0 or 127.0.0.1. Private and documentation ranges are NOT here: internal names
 # (and the lab's TEST-NET answers) legitimately resolve there.
-BOGUS_V4: tuple[tuple[ipaddress.IPv4Network, str], ...] = tuple(
-    (ipaddress.IPv4Network(net), why) for net, why in (
-        ("198.18.0.0/15", "the benchmarking range 198.18.0.0/15 (DNS interception, e.g. Fortinet)"),
-        ("0.0.0.0/8", "0.0.0.0/8 (\"this network\": a sinkhole answer)"),
-        ("127.0.0.0/8", "loopback 127.0.0.0/8 (a sinkhole answer)"),
-        ("169.254.0.0/16", "link-local 169.254.0.0/16"),
-        ("224.0.0.0/4", "multicast 224.0.0.0/4"),
-        ("240.0.0.0/4", "reserved 240.0.0.0/4"),
-    ))
-BOGUS_V6: tuple[tuple[ipaddress.IPv6Network, str], ...] = tuple(
-    (ipaddress.IPv6Network(net), why) for net, why in (
-        ("::/128", "the unspecified address ::"),
-        ("::1/128", "loopback ::1 (a sinkhole answer)"),
-        ("fe80::/10", "link-local fe80::/10"),
-        ("ff00::/8", "multicast ff00::/8"),
-    ))
+BOGUS_V4: tuple[tuple[ipaddress.IPv4Network, str], ...] = _ranges(ipaddress.IPv4Network, (
+    ("198.18.0.0/15", "the benchmarking range 198.18.0.0/15 (DNS interception, e.g. Fortinet)"),
+    ("0.0.0.0/8", "0.0.0.0/8 (\"this network\": a sinkhole answer)"),
+    ("127.0.0.0/8", "loopback 127.0.0.0/8 (a sinkhole answer)"),
+    ("169.254.0.0/16", "link-local 169.254.0.0/16"),
+    ("224.0.0.0/4", "multicast 224.0.0.0/4"),
+    ("240.0.0.0/4", "reserved 240.0.0.0/4"),
+))
+BOGUS_V6: tuple[tuple[ipaddress.IPv6Network, str], ...] = _ranges(ipaddress.IPv6Network, (
+    ("::/128", "the unspecified address ::"),
+    ("::1/128", "loopback ::1 (a sinkhole answer)"),
+    ("fe80::/10", "link-local fe80::/10"),
+    ("ff00::/8", "multicast ff00::/8"),
+))
 
 
 def bogus_reason(address: str) -> str | None:
