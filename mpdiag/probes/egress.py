@@ -24,7 +24,10 @@ from mpdiag.parse.unavailable import Absent
 from mpdiag.probes.common import parse_json
 from mpdiag.runner import CommandResult
 
-TLS_HANDSHAKE_S = 5  # the handshake's own bound (`timeout` in the instance): the https check's and the prefetch's
+# The handshake's own bound (`timeout` in the instance), the https check's and the prefetch's: a
+# TCP SYN retried once (1 s) plus a TLS 1.3 handshake over a slow link. A string: a bundle param
+# is a string or an integer, never a float.
+TLS_HANDSHAKE_S = "2.5"
 LAUNCHD_PLIST = "/Library/LaunchDaemons/com.canonical.multipassd.plist"
 WINDOWS_ENV_KEY = r"HKLM:\System\CurrentControlSet\Control\Session Manager\Environment"
 _MASK = r"sed -E 's#(://[^:/@]*):[^@]*@#\1:***@#'"
