@@ -3,6 +3,7 @@
 pytest_plugins = [
     "fixtures.options",
     "fixtures.session",
+    "fixtures.prefetching",
     "fixtures.hosts",
     "fixtures.ssh_hosts",
     "fixtures.checks",

@@ -167,7 +167,7 @@ def exec_target(session: ProbeSession) -> str | None:
     return target.name
 
 
-Calls = list  # of param dicts
+Calls = Iterable  # of param dicts: a list, or a generator whose calls are submitted as they come
 Rule = Callable[[ProbeSession, "str | None"], Calls]  # (session, the exec target or None) -> calls
 
 
@@ -194,37 +194,39 @@ def _way_out_judged(s: ProbeSession) -> bool:
 
 
 def _tls(s: ProbeSession, t: str | None) -> Calls:
+    """The HTTPS check's handshake, beside the pings it waits for (it is bounded by its own
+    TLS_HANDSHAKE_S, under the pings' worst case): only a check that skips leaves it unread."""
     from mpdiag.probes.egress import TLS_HANDSHAKE_S
 
-    if not _way_out_judged(s):
-        return []
     name, port = https_target(s.inputs.external_https)
     return [{"seconds": TLS_HANDSHAKE_S, "host": name, "port": port}]
 
 
-def _ladder(s: ProbeSession, t: str | None) -> Calls:
+def _ladder(s: ProbeSession, t: str | None) -> Iterator[dict]:
     """The DF-ping ladder (tests_instance/test_3_way_out.py) to the gateway and the external
-    IP: its first size; the rest of a ladder at once when the first size vanished."""
+    IP: the first size to both at once, as soon as the link's MTU is known (not after the
+    pings the check waits for: a DF ping gives up in a second, beside them); then the rest of
+    a ladder whose first size vanished. A generator: each call is submitted as it comes."""
     from mpdiag.host.rules import pmtu
     from mpdiag.parse.pmtu import parse_link_mtus
 
-    if not _way_out_judged(s):
-        return []
     link = _known(host.primary_link, s)
     try:
         mtu = parse_link_mtus(s.result("ip_addr", t).text).get(link.name) if link is not None else None
     except DiagError:
         mtu = None
     if mtu is None:
-        return []
+        return
     sizes = pmtu.sizes_for(mtu)
     targets = [x for x in (_known(host.instance_gateway, s), s.inputs.external_ip) if x]
-    calls = [{"size": sizes[0], "target": x} for x in targets]
+    for x in targets:
+        yield {"size": sizes[0], "target": x}
+    if not _way_out_judged(s):  # the check skips: no ladder beyond its first rung
+        return
     for x in targets:
         first = _known(lambda ss: ss.get("ping_df", t, size=sizes[0], target=x), s)
         if first is not None and not first.replied:
-            calls += [{"size": size, "target": x} for size in sizes[1:]]
-    return calls
+            yield from ({"size": size, "target": x} for size in sizes[1:])
 
 
 def _arping_assigned(s: ProbeSession, t: str | None) -> Calls:
@@ -269,6 +271,16 @@ def _first_running(s: ProbeSession, t: str | None) -> Calls:
     return [{"ip": running[0].ipv4[0]}] if running else []
 
 
+def _bridged_settings(s: ProbeSession, t: str | None) -> Calls:
+    """`local.<instance>.bridged` (host.instance_bridged): the target's, and every listed
+    instance's where no bridged network is set (host.bridging_in_use asks each)."""
+    target = _known(host.target, s)
+    names = [target.name] if target is not None else []
+    if not _known(host.bridged_network, s):
+        names += [i.name for i in (_known(host.instances, s) or []) if i.name not in names]
+    return [{"vm": n} for n in names]
+
+
 RULES: dict[str, Rule] = {
     "ping_gateway": _instance_gateway,
     "ping_external": lambda s, t: [{"ip": s.inputs.external_ip}],
@@ -280,10 +292,16 @@ RULES: dict[str, Rule] = {
     "arping_assigned": _arping_assigned,
     "dns_gateway": _dns_gateway,
     "ping_instance_user": _first_running,
+    "multipass_instance_bridged": _bridged_settings,
 }
+FIRST = ("multipass_list", "multipass_version", "multipass_driver")  # what exec_target reads: started first
 
 
 # ---- running ---------------------------------------------------------------------------------
+
+class Stopped(Exception):
+    """A background prefetch was stopped (the run was interrupted): what was in flight is killed."""
+
 
 @dataclass
 class Prefetched:
@@ -331,9 +349,9 @@ class _Pool:
                     self.pending -= 1
                     self.idle.notify_all()
 
-    def wait(self) -> None:
+    def wait(self, stop: threading.Event | None = None) -> None:
         with self.idle:
-            while self.pending:
+            while self.pending and not (stop is not None and stop.is_set()):
                 self.idle.wait(0.1)
 
     def close(self) -> None:
@@ -350,14 +368,22 @@ def plan(session: ProbeSession, roots: Iterable[Any]) -> frozenset[str]:
     return frozenset(n for n in named if not takes_params(registry[n]) or n in RULES)
 
 
-def prefetch(session: ProbeSession, names: Iterable[str], workers: int | None = None) -> Prefetched:
+def prefetch(session: ProbeSession, names: Iterable[str], workers: int | None = None,
+             stop: threading.Event | None = None) -> Prefetched:
     """Run these probes (calls as described above) and return when every one has finished.
-    Interrupted, it kills what is in flight and re-raises."""
+    Interrupted (KeyboardInterrupt here, or `stop` set from another thread), it kills what
+    is in flight, starts nothing more, and re-raises (Stopped for `stop`).
+
+    Two pools: `workers` threads run probes; the rules (which wait for the probes they read)
+    run on threads of their own, so a waiting rule never holds a probe's place."""
     if workers is None:
         workers = 0 if session.mode == "replay" else DEFAULT_WORKERS
     done = Prefetched(frozenset(names))
     start = time.monotonic()
-    pool = _Pool(workers)
+    ordered = sorted(done.names, key=lambda n: (n not in FIRST, session.registry[n].instance,
+                                                takes_params(session.registry[n]), n))
+    ruled = [n for n in ordered if session.registry[n].instance or takes_params(session.registry[n])]
+    probes, rules = _Pool(workers), _Pool(min(workers, len(ruled)))
     lock = threading.Lock()
 
     def fetch(name: str, instance: str | None, params: dict) -> None:
@@ -378,31 +404,72 @@ def prefetch(session: ProbeSession, names: Iterable[str], workers: int | None = 
                 return
             instance = target if probe.instance else None
             for params in RULES[name](session, target) if takes_params(probe) else [{}]:
-                pool.submit(lambda p=params: fetch(name, instance, p))
+                probes.submit(lambda p=params: fetch(name, instance, p))
         except Exception as exc:  # a rule's mistake costs a prefetch, never the run
             with lock:
                 done.problems.append(f"{name}: {type(exc).__name__}: {exc}")
 
     try:
-        ordered = sorted(done.names, key=lambda n: (session.registry[n].instance, takes_params(session.registry[n]), n))
         for name in ordered:
-            probe = session.registry[name]
-            if not probe.instance and not takes_params(probe):
-                pool.submit(lambda n=name: fetch(n, None, {}))
+            if name in ruled:
+                rules.submit(lambda n=name: calls_of(n, session.registry[n]))
             else:
-                pool.submit(lambda n=name, p=probe: calls_of(n, p))
-        pool.wait()
+                probes.submit(lambda n=name: fetch(n, None, {}))
+        rules.wait(stop)  # every rule has submitted its calls
+        probes.wait(stop)
+        if stop is not None and stop.is_set():
+            raise Stopped("the prefetch was stopped")
     except BaseException:
-        pool.stopped = True
-        session.refuse([t.ident for t in pool.threads if t.ident is not None])  # no new probe from them
+        for pool in (probes, rules):
+            pool.stopped = True
+        session.refuse([t.ident for t in (*probes.threads, *rules.threads) if t.ident is not None])
         runner.kill_running()
         deadline = time.monotonic() + 2.0
-        while time.monotonic() < deadline and any(t.is_alive() for t in pool.threads) and pool.pending:
+        while time.monotonic() < deadline and (probes.pending or rules.pending) and \
+                any(t.is_alive() for t in (*probes.threads, *rules.threads)):
             time.sleep(0.05)
         runner.kill_running()  # one a worker started between the first kill and its refusal
         raise
     finally:
-        pool.close()
+        probes.close()
+        rules.close()
         done.seconds = time.monotonic() - start
     return done
 
+
+class Background:
+    """A prefetch beside the checks: they start at once, each reading what the prefetch has
+    finished and waiting for what it has in flight (never running a probe twice), so the
+    checks' own time overlaps the probes' instead of following them. `finish()` before the
+    reports: it waits for the rest (each probe is bounded by its timeout); `stop()` on an
+    interrupt kills what is in flight."""
+
+    def __init__(self, session: ProbeSession, names: Iterable[str], workers: int | None = None) -> None:
+        self.session, self.names, self.workers = session, frozenset(names), workers
+        self.done: Prefetched | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="mpdiag-prefetch", daemon=True)
+
+    def start(self) -> "Background":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self.done = prefetch(self.session, self.names, self.workers, stop=self._stop)
+        except Stopped:
+            pass
+
+    def finish(self, timeout: float | None = None) -> Prefetched | None:
+        """Wait for every prefetched probe; what it did (None when it was stopped)."""
+        self._thread.join(timeout)
+        return self.done
+
+    def stop(self) -> None:
+        """From the thread that goes on (the run's): kill what is in flight, let no prefetch
+        thread start anything more, and return once the prefetch has let go."""
+        self.session.only(threading.get_ident())
+        self._stop.set()
+        runner.kill_running()
+        self._thread.join(5.0)
+        runner.kill_running()  # one a thread started between its check and the first kill

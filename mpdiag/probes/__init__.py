@@ -191,6 +191,7 @@ class ProbeSession:
     _deps: dict[tuple, tuple] = field(default_factory=dict)  # the probe keys a probe's own command read
     _local: threading.local = field(default_factory=threading.local)  # this thread's reading frames
     _refused: set = field(default_factory=set)  # threads that may start no probe (an interrupted prefetch's)
+    _only: int | None = None  # when set, the one thread that may still start probes (a stopped prefetch's run)
 
     @property
     def mode(self) -> str:
@@ -243,8 +244,15 @@ class ProbeSession:
         with self._lock:
             self._refused.update(threads)
 
+    def only(self, thread: int) -> None:
+        """From now on only this thread starts probes (ProbeError in any other): a stopped
+        background prefetch's threads must start nothing the run would leave behind."""
+        with self._lock:
+            self._only = thread
+
     def _fetch(self, key: tuple, name: str, instance: str | None, params: dict) -> CommandResult:
-        if self._refused and threading.get_ident() in self._refused:
+        ident = threading.get_ident()
+        if (self._refused and ident in self._refused) or (self._only is not None and ident != self._only):
             raise ProbeError(f"probe {name}: not started, the run was interrupted")
         while True:
             with self._lock:
