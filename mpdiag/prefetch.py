@@ -26,9 +26,11 @@ nothing runs ahead of a launch: `multipass list` must show the launched instance
 actions (alias_add/alias_del: parameterised, no rule). Everything else is read-only.
 
 Bounded: at most `workers` probes at a time (daemon threads: an interrupted run never
-waits for them), each with its own timeout. Ctrl-C (KeyboardInterrupt in the waiting
-thread) kills every probe in flight with its tree (runner.kill_running) and re-raises.
-Replay prefetches inline (a bundle read is a dict lookup: threads would only cost).
+waits for them), each with its own timeout; the rules wait for what they read on threads
+of their own, never in a probe's place. A live run prefetches in the :class:`Background`,
+beside the checks (each waits only for its own probes); its stop() on Ctrl-C kills every
+probe in flight with its tree (runner.kill_running) and lets no prefetch thread start
+another. Replay prefetches inline (a bundle read is a dict lookup: threads would only cost).
 """
 
 from __future__ import annotations
