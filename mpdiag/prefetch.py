@@ -48,7 +48,7 @@ from mpdiag import host, runner
 from mpdiag.errors import DiagError
 from mpdiag.probes import _PLACEHOLDER, Probe, ProbeSession
 
-DEFAULT_WORKERS = 8  # probes mostly wait (on a network, on an instance): more than the cores
+DEFAULT_WORKERS = 12  # probes mostly wait (on a network, on an instance): more than the cores
 NEVER = frozenset({"multipass_launch", "dhcp_capture"})
 PACKAGES = frozenset({"mpdiag", "fixtures", "tests_host", "tests_instance"})
 LITERAL_BRACES = frozenset({"current", "default", "bootmgr"})  # bcdedit's entry identifiers, not params
