@@ -171,6 +171,18 @@ def test_hosts_ics_right_and_multipass_cache_stale(tmp_path):
     assert run.diagnosis["triage"]["first_step"].startswith("Restart-Service Multipass"), run.diagnosis["triage"]
 
 
+def test_hcs_driver_is_of_the_hyperv_family(tmp_path):
+    """`local.driver=hyperv_api` (HCS, built on main only): the Hyper-V family, so the healthy
+    host's Hyper-V checks all run and reach the same outcomes as with hyperv (VirtualBox skips them)."""
+    bundle = _copy("healthy", tmp_path)
+    _set(bundle, "multipass_driver", "hyperv_api\r\n")
+    run = run_suite("--replay", str(bundle), "-m", "windows", reports=tmp_path / "r")
+    want = json.loads((WIN / "healthy" / "expected.json").read_text())
+    got = run.outcomes()
+    assert {k: got.get(k) for k in want} == want, run.stdout[-2000:]
+    assert got["windows.multipass.driver"] == "passed" and got["windows.switch.exists"] == "passed"
+
+
 def test_localized_switch_is_named_in_the_remedy(tmp_path):
     """German Windows: a broken Standardswitch; the remedy removes *that* network, and the
     user's own external switch named "Default Switch" is never taken for it."""

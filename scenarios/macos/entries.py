@@ -271,6 +271,15 @@ scenario("stale-ip", "Multipass 1.16.3 still reports 192.168.252.2 for primary, 
          replace(H, leases=(("primary", "192.168.252.3"), ("primary", "192.168.252.2")), ping_user="timeout"),
          {"ip_addr": Out("", 2, guest.EXEC_FAILED)}, known=(3772,),
          privacy__local_network="skipped", **{"instance.state.ip_current": "failed"})
+# AppleVZ (main, `local.driver=applevz`): vmnet shared mode and bootpd as with QEMU, so every vmnet check runs
+AVZ = replace(H, multipass=MAIN, driver="applevz")
+scenario("applevz-healthy", "Multipass main with the AppleVZ driver on macOS 15.1: vmnet's shared mode and bootpd "
+         "as with QEMU, so every vmnet check runs and passes", AVZ)
+scenario("applevz-stale-ip", "Multipass main with the AppleVZ driver: management_ip is cached and never cleared "
+         "(#5075, open), so primary's old 192.168.252.2 is still reported while its lease is now 192.168.252.3",
+         replace(AVZ, leases=(("primary", "192.168.252.3"), ("primary", "192.168.252.2")), ping_user="timeout"),
+         {"ip_addr": Out("", 2, guest.EXEC_FAILED)}, known=(5075,),
+         privacy__local_network="skipped", **{"instance.state.ip_current": "failed"})
 scenario("zones-healthy", "Multipass main with its three zones on 192.168.252-254.0/24: nothing else uses them",
          replace(H, multipass=MAIN, zones=ZONES))
 scenario("zones-collision", "Multipass main: the LAN on en0 moved to 192.168.253.0/24, zone2's subnet (chosen once, "

@@ -339,10 +339,11 @@ def clean_log(m: Mac) -> str:
         f"[2026-11-20T09:12:40.218] [info] [daemon] Starting Multipass {m.multipass}",
         "[2026-11-20T09:12:40.219] [info] [daemon] Daemon arguments: /Library/Application Support/"
         "com.canonical.multipass/bin/multipassd --verbosity debug",
-        f"[2026-11-20T09:12:44.873] [info] [{name}] process program '{program}'",
-        f"[2026-11-20T09:12:44.901] [info] [{name}] process state changed to Starting",
-        f"[2026-11-20T09:12:44.917] [info] [{name}] process state changed to Running",
     ]
+    if m.driver != "applevz":  # AppleVZ runs the VM inside multipassd (Virtualization.framework): no process
+        lines += [f"[2026-11-20T09:12:44.873] [info] [{name}] process program '{program}'",
+                  f"[2026-11-20T09:12:44.901] [info] [{name}] process state changed to Starting",
+                  f"[2026-11-20T09:12:44.917] [info] [{name}] process state changed to Running"]
     if m.driver == "qemu":
         lines.append('[2026-11-20T09:13:02.344] [debug] [qemu-system-aarch64] [4821] QMP: {"timestamp": '
                      '{"seconds": 1795165982, "microseconds": 344012}, "event": "NIC_RX_FILTER_CHANGED", '
