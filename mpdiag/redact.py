@@ -85,7 +85,8 @@ KEPT_OUIS = ("52:54:00", "00:15:5d")
 
 _MAC = re.compile(r"(?<![\w:.-])([0-9A-Fa-f]{1,2})([:-])([0-9A-Fa-f]{1,2})(?:\2([0-9A-Fa-f]{1,2})){4}(?![\w:-])")
 _MAC_FULL = re.compile(r"(?<![\w:.-])[0-9A-Fa-f]{1,2}([:-])[0-9A-Fa-f]{1,2}(?:\1[0-9A-Fa-f]{1,2}){4}(?![\w:-])")
-_IPV4 = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})(?![\w]|\.\d)")
+# not a four-part kernel release (WSL2's 5.15.167.4-microsoft-standard-WSL2): a word after a dash
+_IPV4 = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})(?![\w]|\.\d|-[A-Za-z])")
 _IPV6 = re.compile(r"(?<![\w:.])((?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4})(?![\w:])")
 _PROMPT = re.compile(r"(?m)^[ \t]*(?:\([^()\n]{1,40}\)[ \t]*)?[\[(]?(?P<user>[A-Za-z_][\w.-]{0,31})@"
                      r"(?P<host>[^\s:@\]~%$#>]{1,63})(?=[:\s\]~%$#>])")

@@ -94,6 +94,8 @@ def test_public_addresses_are_replaced_stably():
     # IPv4 first, then IPv6; keep_ips given explicitly replaces the default resolvers
     assert out == "wan <public-ip-1> dns 9.9.9.9 v6 <public-ip-3> again <public-ip-1> gw <public-ip-2>"
     assert "1.16.3" in r("Multipass 1.16.3+mac on 10.0.22631.4460")  # versions are no addresses
+    kernel = "kernel 5.15.167.4-microsoft-standard-WSL2"  # WSL2's four-part release is no address either
+    assert r(kernel) == kernel and r("range 81.2.69.160-81.2.69.170") == "range <public-ip-1>-<public-ip-4>"
 
 
 def test_parseable_style_still_parses():
