@@ -302,7 +302,10 @@ FIRST = ("multipass_list", "multipass_version", "multipass_driver")  # what exec
 # ---- running ---------------------------------------------------------------------------------
 
 class Stopped(Exception):
-    """A background prefetch was stopped (the run was interrupted): what was in flight is killed."""
+    """A background prefetch was stopped (the run was interrupted, or it had nothing left to
+    do for a check): what was in flight is killed. `done`: what it did until then."""
+
+    done: "Prefetched | None" = None
 
 
 @dataclass
@@ -421,7 +424,9 @@ def prefetch(session: ProbeSession, names: Iterable[str], workers: int | None = 
         probes.wait(stop)
         if stop is not None and stop.is_set():
             raise Stopped("the prefetch was stopped")
-    except BaseException:
+    except BaseException as exc:
+        if isinstance(exc, Stopped):
+            exc.done = done  # what it did until then, for the caller's record
         for pool in (probes, rules):
             pool.stopped = True
         session.refuse([t.ident for t in (*probes.threads, *rules.threads) if t.ident is not None])
@@ -443,8 +448,7 @@ class Background:
     """A prefetch beside the checks: they start at once, each reading what the prefetch has
     finished and waiting for what it has in flight (never running a probe twice), so the
     checks' own time overlaps the probes' instead of following them. `finish()` before the
-    reports: it waits for the rest (each probe is bounded by its timeout); `stop()` on an
-    interrupt kills what is in flight."""
+    reports drops what no check waited for; `stop()` on an interrupt kills what is in flight."""
 
     def __init__(self, session: ProbeSession, names: Iterable[str], workers: int | None = None) -> None:
         self.session, self.names, self.workers = session, frozenset(names), workers
@@ -459,12 +463,16 @@ class Background:
     def _run(self) -> None:
         try:
             self.done = prefetch(self.session, self.names, self.workers, stop=self._stop)
-        except Stopped:
-            pass
+        except Stopped as exc:
+            self.done = exc.done
 
-    def finish(self, timeout: float | None = None) -> Prefetched | None:
-        """Wait for every prefetched probe; what it did (None when it was stopped)."""
-        self._thread.join(timeout)
+    def finish(self) -> Prefetched | None:
+        """Once every check has run: what the prefetch did. A probe still in flight then was
+        read by no check (a rule's guess, the way-out probes of a broken network): it is
+        killed and dropped (ProbeSession.abandon_inflight), not waited for."""
+        if self._thread.is_alive():
+            self.session.abandon_inflight()
+            self.stop()
         return self.done
 
     def stop(self) -> None:

@@ -126,6 +126,42 @@ def test_the_pool_is_bounded():
     assert src.most == 2
 
 
+class OneHangs:
+    """A live-like source: `snap_multipass` runs a real `sleep 30` through the runner (killable,
+    as a probe is); every other probe answers at once."""
+
+    mode = "live"
+
+    def fetch(self, probe, ctx):
+        from mpdiag import runner
+
+        if probe.name == "snap_multipass":
+            return runner.run(["sleep", "30"], timeout=25)
+        return CommandResult((probe.name,), 0, b"qemu\n", b"", 0.0)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX sleep")
+def test_finishing_drops_what_no_check_waited_for_and_records_none_of_it(tmp_path):
+    from mpdiag.bundle import BundleWriter
+    from mpdiag.probes import RecordingSource
+
+    writer = BundleWriter(tmp_path / "bundle")
+    s = ProbeSession(RecordingSource(OneHangs(), writer), "linux", 25.0)
+    bg = prefetch.Background(s, ["multipass_driver", "snap_multipass"], workers=4).start()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and ("multipass_driver", None, ()) not in s.results:
+        time.sleep(0.02)
+    time.sleep(0.3)  # the sleep is running now
+    t0 = time.monotonic()
+    done = bg.finish()
+    assert time.monotonic() - t0 < 5, "finish waited for a probe no check reads"
+    assert done is not None and ("multipass_driver", None, ()) in done.calls
+    assert ("snap_multipass", None, ()) not in s.results  # dropped, not a killed result
+    recorded = sorted(p.name for p in (tmp_path / "bundle").rglob("*.out"))
+    assert recorded == ["multipass_driver.out"], recorded
+    assert s.get("multipass_driver") == "qemu"
+
+
 def test_what_a_probe_command_reads_is_noted_whoever_ran_it():
     """multipass_info's command reads the version: a check reading info shows both, also when a
     prefetch thread ran it."""

@@ -192,6 +192,7 @@ class ProbeSession:
     _local: threading.local = field(default_factory=threading.local)  # this thread's reading frames
     _refused: set = field(default_factory=set)  # threads that may start no probe (an interrupted prefetch's)
     _only: int | None = None  # when set, the one thread that may still start probes (a stopped prefetch's run)
+    _abandoned: set = field(default_factory=set)  # keys whose result is dropped when it comes (nothing reads it)
 
     @property
     def mode(self) -> str:
@@ -250,6 +251,20 @@ class ProbeSession:
         with self._lock:
             self._only = thread
 
+    def abandon_inflight(self) -> list[tuple]:
+        """The run goes on alone (the calling thread, see only()) and drops what other threads
+        have in flight now: each such result, when it comes, is neither kept nor recorded (every
+        check has finished: nothing reads it). Returns those keys; the caller kills them."""
+        with self._lock:
+            self._only = threading.get_ident()
+            keys = list(self._inflight)
+            self._abandoned.update(keys)
+        return keys
+
+    def is_abandoned(self, key: tuple) -> bool:
+        with self._lock:
+            return key in self._abandoned
+
     def _fetch(self, key: tuple, name: str, instance: str | None, params: dict) -> CommandResult:
         ident = threading.get_ident()
         if (self._refused and ident in self._refused) or (self._only is not None and ident != self._only):
@@ -274,9 +289,11 @@ class ProbeSession:
             finally:
                 deps = tuple(frames.pop())
             with self._lock:
+                self.executions += 1
+                if key in self._abandoned:
+                    raise ProbeError(f"probe {name}: abandoned, the run ended before it did")
                 self.results[key] = res
                 self._deps[key] = deps
-                self.executions += 1
             return res
         finally:
             with self._lock:

@@ -122,7 +122,10 @@ class RecordingSource:
         self.unrecorded: list[str] = []
 
     def fetch(self, probe: Probe, ctx: ProbeContext) -> CommandResult:
-        return self.record(probe, ctx, self.inner.fetch(probe, ctx))
+        result = self.inner.fetch(probe, ctx)
+        if ctx.session.is_abandoned(ctx.session.key(probe.name, ctx.instance, ctx.params)):
+            return result  # the session drops it: no check read it, the bundle does not hold it
+        return self.record(probe, ctx, result)
 
     def record(self, probe: Probe, ctx: ProbeContext, result: CommandResult) -> CommandResult:
         """Write one result into the bundle (also one gathered beside the source: ProbeSession.provide)."""
