@@ -6,7 +6,6 @@ every `multipass` call, and a process start must not pay for the whole lab's API
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 _HOMES = {"Lab": "api", "instance_names": "api", "FAULTS": "faults", "LabError": "netns",
           "InstanceState": "state", "LabState": "state"}
@@ -14,7 +13,7 @@ _HOMES = {"Lab": "api", "instance_names": "api", "FAULTS": "faults", "LabError":
 __all__ = ["Lab", "LabState", "InstanceState", "LabError", "FAULTS", "instance_names"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name not in _HOMES:
         raise AttributeError(f"module 'lab' has no attribute {name!r}")
     return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)

@@ -17,8 +17,6 @@ answers `is-active` from it, so nothing about the real host's services is read o
 """
 from __future__ import annotations
 
-import hashlib
-import ipaddress
 import json
 import os
 from pathlib import Path
@@ -96,6 +94,8 @@ def set_unit(st: LabState, unit: str, state: str | None) -> None:
 
 def zone_subnets(st: LabState) -> dict[str, str]:
     """zone1 is the lab's subnet (its bridge), zone2 and zone3 the next /24s."""
+    import ipaddress  # (lazily: the stand-in imports this module on every call)
+
     base = ipaddress.ip_network(st.subnet)
     return {f"zone{i + 1}": str(ipaddress.ip_network((int(base.network_address) + 256 * i, 24)))
             for i in range(3)}
@@ -160,6 +160,8 @@ def attach(st: LabState, name: str, network: str = HOST_NIC, mode: str = "auto",
     mine = nics.setdefault(name, [])
     if any(n["id"] == network for n in mine):
         raise LabError(f"{name} already has a NIC on {network}")
+    import hashlib
+
     h = hashlib.sha1(f"{name}/{network}".encode()).hexdigest()
     mac = mac or f"52:54:00:{h[0:2]}:{h[2:4]}:{h[4:6]}"
     port = f"tb-{h[:12]}"

@@ -13,7 +13,9 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-from typing import Mapping, Sequence
+TYPE_CHECKING = False  # typing itself is not imported: the stand-in imports this on every call
+if TYPE_CHECKING:
+    from typing import Mapping, Sequence
 
 
 class LabError(RuntimeError):

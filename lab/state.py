@@ -12,7 +12,9 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+TYPE_CHECKING = False  # typing itself is not imported: the stand-in imports this on every call
+if TYPE_CHECKING:
+    from typing import Iterator
 
 DEFAULT_STATE_DIR = "/run/mp-lab"
 # Namespace names are global: MPLAB_NS_PREFIX (default "mp") lets a second lab run beside another.

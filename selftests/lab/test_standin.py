@@ -1,8 +1,6 @@
 """The multipass stand-in: exact 1.16.3 output shapes, exit codes, exec/shell/launch/delete."""
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import json
 import subprocess
 import sys
@@ -17,7 +15,6 @@ if (_why := unavailable_reason()) is not None:
     pytest.skip(_why, allow_module_level=True)
 
 pytestmark = pytest.mark.lab
-BIN = Path(__file__).resolve().parents[2] / "lab" / "bin" / "multipass"
 
 
 def mp(env, *args, input=None, **extra_env):
@@ -26,11 +23,9 @@ def mp(env, *args, input=None, **extra_env):
 
 
 def load_standin():
-    loader = importlib.machinery.SourceFileLoader("mp_standin", str(BIN))
-    spec = importlib.util.spec_from_loader("mp_standin", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
+    from lab import multipass_cli
+
+    return multipass_cli
 
 
 def test_pretty_print_matches_qt():
