@@ -31,6 +31,10 @@ of their own, never in a probe's place. A live run prefetches in the :class:`Bac
 beside the checks (each waits only for its own probes); its stop() on Ctrl-C kills every
 probe in flight with its tree (runner.kill_running) and lets no prefetch thread start
 another. Replay prefetches inline (a bundle read is a dict lookup: threads would only cost).
+
+Longer than ~300 lines, as one concern: which probes (discovery), with which params (the
+rules, each mirroring its check) and running them (the pools, the background) are read
+together whenever a check changes what it reads.
 """
 
 from __future__ import annotations
@@ -153,8 +157,7 @@ def exec_target(session: ProbeSession) -> str | None:
     if target is None:
         return None
     if target.launched:
-        launched = _known(lambda s: s.result("multipass_launch"), session)
-        if launched is not None and (launched.rc != 0 or launched.timed_out):
+        if _known(host.launch_failure, session) is not None:
             return None
     listing = _known(host.listing, session)
     if listing is None:
@@ -210,13 +213,9 @@ def _ladder(s: ProbeSession, t: str | None) -> Iterator[dict]:
     pings the check waits for: a DF ping gives up in a second, beside them); then the rest of
     a ladder whose first size vanished. A generator: each call is submitted as it comes."""
     from mpdiag.host.rules import pmtu
-    from mpdiag.parse.pmtu import parse_link_mtus
 
     link = _known(host.primary_link, s)
-    try:
-        mtu = parse_link_mtus(s.result("ip_addr", t).text).get(link.name) if link is not None else None
-    except DiagError:
-        mtu = None
+    mtu = link.mtu if link is not None else None
     if mtu is None:
         return
     sizes = pmtu.sizes_for(mtu)
