@@ -21,7 +21,7 @@ import json
 import os
 from pathlib import Path
 
-from .netns import LabError, nsx, run
+from .netns import LabError, new_ns, nsx, run
 from .state import LabState
 
 LAN_PREFIX = "192.168.77"
@@ -119,10 +119,9 @@ def zones(st: LabState) -> dict[str, dict]:
 def build(st: LabState) -> None:
     """The LAN router, its DHCP server, the host's eth1 in br-eth1; the stand-in's defaults."""
     from . import services
-    from .topology import _new_ns
 
     ns = lan_ns(st)
-    _new_ns(ns)
+    new_ns(ns)
     run(["ip", "-n", st.host_ns, "link", "add", HOST_NIC, "type", "veth", "peer", "name", "lan0", "netns", ns])
     run(["ip", "-n", ns, "addr", "add", f"{ROUTER}/24", "dev", "lan0"])
     run(["ip", "-n", ns, "link", "set", "lan0", "up"])

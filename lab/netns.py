@@ -37,6 +37,13 @@ def run(argv: Sequence[str], *, check: bool = True, timeout: float = 30,
     return cp
 
 
+def new_ns(ns: str) -> None:
+    """A new namespace: IPv6 off (the lab is IPv4, like Multipass's bridges), loopback up."""
+    run(["ip", "netns", "add", ns])
+    nsx(ns, ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"])
+    run(["ip", "-n", ns, "link", "set", "lo", "up"])
+
+
 def nsx(ns: str, argv: Sequence[str], **kw) -> subprocess.CompletedProcess[str]:
     """Run argv inside namespace ns (`ip netns exec` execs in place)."""
     return run(["ip", "netns", "exec", ns, *argv], **kw)

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from . import services, web
-from .netns import LabError, kill_pid, ns_list, ns_pids, nsx, run
+from .netns import LabError, kill_pid, new_ns, ns_list, ns_pids, nsx, run
 from .state import (HOST_NS, INSTANCE_NS_PREFIX, LAN_NS, LAYOUTS, NET_NS, InstanceState, LabState, current_pids,
                     forget_pid, load_state, locked)
 
@@ -84,12 +84,6 @@ def apply_firewall(st: LabState) -> None:
 
 # ---- namespaces and instances ---------------------------------------------------------------
 
-def _new_ns(ns: str) -> None:
-    run(["ip", "netns", "add", ns])
-    nsx(ns, ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"])
-    run(["ip", "-n", ns, "link", "set", "lo", "up"])
-
-
 def add_instance(st: LabState, name: str, origin: str = "lab") -> InstanceState:
     """Create namespace mp-i-<name> whose eth0 is a veth port of the bridge (no DHCP yet)."""
     if not NAME_RE.match(name):
@@ -106,7 +100,7 @@ def add_instance(st: LabState, name: str, origin: str = "lab") -> InstanceState:
         st.next_port += 1
     inst = InstanceState(name=name, netns=ns, mac=mac, host_port=port, origin=origin)
     st.instances[name] = inst           # recorded first, so a failure is still cleaned up
-    _new_ns(ns)
+    new_ns(ns)
     etc = Path("/etc/netns") / ns
     etc.mkdir(parents=True, exist_ok=True)
     (etc / "resolv.conf").write_text("")
@@ -187,7 +181,7 @@ def up(state_dir: Path, layout: str = "linux", names: list[str] | None = None,
 def _build(st: LabState, names: list[str]) -> None:
     h, n = st.host_ns, st.net_ns
     for ns in (h, n):
-        _new_ns(ns)
+        new_ns(ns)
     # fake internet: addresses on lo (no dummy interfaces in this kernel)
     run(["ip", "-n", h, "link", "add", st.uplink, "type", "veth", "peer", "name", "up0", "netns", n])
     run(["ip", "-n", n, "addr", "add", f"{st.wan_net_ip}/24", "dev", "up0"])
