@@ -31,6 +31,8 @@ of their own, never in a probe's place. A live run prefetches in the :class:`Bac
 beside the checks (each waits only for its own probes); its stop() on Ctrl-C kills every
 probe in flight with its tree (runner.kill_running) and lets no prefetch thread start
 another. Replay prefetches inline (a bundle read is a dict lookup: threads would only cost).
+Instance commands started within BATCH_WINDOW of each other share one `multipass exec`
+(mpdiag.exec_batch), each result kept as its own command ends.
 
 Longer than ~300 lines, as one concern: which probes (discovery), with which params (the
 rules, each mirroring its check) and running them (the pools, the background) are read
@@ -53,6 +55,7 @@ from mpdiag.errors import DiagError
 from mpdiag.probes import _PLACEHOLDER, Probe, ProbeSession
 
 DEFAULT_WORKERS = 12  # probes mostly wait (on a network, on an instance): more than the cores
+BATCH_WINDOW = 0.025  # s: instance probes started this close together share one exec
 NEVER = frozenset({"multipass_launch", "dhcp_capture"})
 PACKAGES = frozenset({"mpdiag", "fixtures", "tests_host", "tests_instance"})
 LITERAL_BRACES = frozenset({"current", "default", "bootmgr"})  # bcdedit's entry identifiers, not params
@@ -364,6 +367,41 @@ class _Pool:
             self.jobs.put(None)
 
 
+class _Batches:
+    """The instance probes the prefetch starts within `window` of each other, one exec per
+    instance (ProbeSession.run_held): the rules that wait for the same probe (the list, the
+    routes) all start their calls at once, and each exec costs more than its command. A call
+    is held from the moment it is added, so a check asking for it waits for its batch."""
+
+    def __init__(self, session: ProbeSession, pool: _Pool, window: float = BATCH_WINDOW) -> None:
+        self.session, self.pool, self.window = session, pool, window
+        self.lock = threading.Lock()
+        self.pending: dict[str, list[tuple]] = {}
+
+    def add(self, name: str, instance: str, params: dict) -> None:
+        if not self.session.hold(name, instance, params):
+            return
+        with self.lock:
+            keys = self.pending.setdefault(instance, [])
+            keys.append(ProbeSession.key(name, instance, params))
+            first = len(keys) == 1
+        if first:
+            self.pool.submit(lambda: self._flush(instance))
+
+    def _flush(self, instance: str) -> None:
+        time.sleep(self.window)
+        with self.lock:
+            keys = self.pending.pop(instance, [])
+        self.session.run_held(keys)
+
+    def release(self) -> None:
+        """What is still waiting for its batch (a stopped pool runs no flush) is let go."""
+        with self.lock:
+            keys = [k for ks in self.pending.values() for k in ks]
+            self.pending.clear()
+        self.session.release(keys)
+
+
 def plan(session: ProbeSession, roots: Iterable[Any]) -> frozenset[str]:
     """The probe names to prefetch for checks whose functions (and fixtures) are `roots`."""
     registry = session.registry
@@ -388,6 +426,8 @@ def prefetch(session: ProbeSession, names: Iterable[str], workers: int | None = 
                                                 takes_params(session.registry[n]), n))
     ruled = [n for n in ordered if session.registry[n].instance or takes_params(session.registry[n])]
     probes, rules = _Pool(workers), _Pool(min(workers, len(ruled)))
+    can_batch = getattr(session.source, "can_batch", None) if workers else None
+    batches = _Batches(session, probes) if can_batch is not None else None
     lock = threading.Lock()
 
     def fetch(name: str, instance: str | None, params: dict) -> None:
@@ -396,6 +436,9 @@ def prefetch(session: ProbeSession, names: Iterable[str], workers: int | None = 
             if key in done.calls:
                 return
             done.calls.append(key)
+        if batches is not None and instance is not None and can_batch(session.registry[name]):
+            batches.add(name, instance, params)
+            return
         try:
             session.result(name, instance, **params)
         except DiagError:  # not recorded, or a command that cannot be built here: the check says
@@ -439,6 +482,8 @@ def prefetch(session: ProbeSession, names: Iterable[str], workers: int | None = 
     finally:
         probes.close()
         rules.close()
+        if batches is not None:
+            batches.release()
         done.seconds = time.monotonic() - start
     return done
 

@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import IO, Sequence
+from typing import IO, Callable, Sequence
 
 import psutil
 
@@ -87,12 +87,14 @@ def privileged(argv: Sequence[str]) -> list[str]:
 
 
 class _Reader(threading.Thread):
-    """Reads one pipe to its end: keeps the head up to `cap` bytes, drops the rest."""
+    """Reads one pipe to its end: keeps the head up to `cap` bytes, drops the rest, and hands
+    each chunk as it comes to `feed` (a reader of a stream that must not wait for the end)."""
 
-    def __init__(self, pipe: IO[bytes], cap: int, name: str) -> None:
+    def __init__(self, pipe: IO[bytes], cap: int, name: str, feed: Callable[[bytes], None] | None = None) -> None:
         super().__init__(daemon=True, name=name)
         self.pipe = pipe
         self.cap = cap
+        self.feed = feed
         self.buf = bytearray()
         self.total = 0
         self.lock = threading.Lock()
@@ -109,6 +111,8 @@ class _Reader(threading.Thread):
                     if room > 0:
                         self.buf += chunk[:room]
                     self.total += len(chunk)
+                if self.feed is not None:
+                    self.feed(chunk)
         except OSError:
             pass
         finally:  # the reader owns its pipe: closed here only, never under a blocked read
@@ -132,9 +136,11 @@ def _feed(pipe: IO[bytes], data: bytes) -> None:
 
 
 def run(argv: Sequence[str], timeout: float, stdin: bytes | None = None,
-        env: dict[str, str] | None = None, output_cap: int = DEFAULT_OUTPUT_CAP) -> CommandResult:
+        env: dict[str, str] | None = None, output_cap: int = DEFAULT_OUTPUT_CAP,
+        on_stdout: Callable[[bytes], None] | None = None) -> CommandResult:
     """Run argv; it ends, with every process it started, within `timeout` (plus a short
-    grace when something escaped); each output stream keeps at most `output_cap` bytes."""
+    grace when something escaped); each output stream keeps at most `output_cap` bytes.
+    `on_stdout` gets stdout's chunks as they come (on the reader's thread; it must not raise)."""
     argv = tuple(argv)
     mark = uuid.uuid4().hex
     start = time.monotonic()
@@ -156,15 +162,15 @@ def run(argv: Sequence[str], timeout: float, stdin: bytes | None = None,
     with _RUNNING_LOCK:
         _RUNNING[proc.pid] = (proc, mark)
     try:
-        return _supervise(proc, argv, mark, start, timeout, stdin, output_cap)
+        return _supervise(proc, argv, mark, start, timeout, stdin, output_cap, on_stdout)
     finally:
         with _RUNNING_LOCK:
             _RUNNING.pop(proc.pid, None)
 
 
 def _supervise(proc: subprocess.Popen, argv: tuple[str, ...], mark: str, start: float, timeout: float,
-               stdin: bytes | None, output_cap: int) -> CommandResult:
-    readers = [_Reader(proc.stdout, output_cap, f"out-{proc.pid}"),  # type: ignore[arg-type]
+               stdin: bytes | None, output_cap: int, on_stdout: Callable[[bytes], None] | None) -> CommandResult:
+    readers = [_Reader(proc.stdout, output_cap, f"out-{proc.pid}", on_stdout),  # type: ignore[arg-type]
                _Reader(proc.stderr, output_cap, f"err-{proc.pid}")]  # type: ignore[arg-type]
     for r in readers:
         r.start()

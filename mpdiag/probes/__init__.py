@@ -17,9 +17,9 @@ import contextlib
 import importlib
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping, NoReturn, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, NoReturn, Sequence
 
-from mpdiag.errors import CliFailed, ExecFailed, NeedsPrivilege, ProbeError
+from mpdiag.errors import CliFailed, DiagError, ExecFailed, NeedsPrivilege, ProbeError
 from mpdiag.parse.multipass import cli_failure
 from mpdiag.parse.unavailable import Reader, tool_missing
 from mpdiag.probes.sources import (_PLACEHOLDER, LiveSource, RecordingSource, ReplaySource,  # noqa: F401 - the API
@@ -193,6 +193,7 @@ class ProbeSession:
     _refused: set = field(default_factory=set)  # threads that may start no probe (an interrupted prefetch's)
     _only: int | None = None  # when set, the one thread that may still start probes (a stopped prefetch's run)
     _abandoned: set = field(default_factory=set)  # keys whose result is dropped when it comes (nothing reads it)
+    _held: dict = field(default_factory=dict)  # key -> (name, instance, params): claimed for a batch (hold)
 
     @property
     def mode(self) -> str:
@@ -265,9 +266,13 @@ class ProbeSession:
         with self._lock:
             return key in self._abandoned
 
-    def _fetch(self, key: tuple, name: str, instance: str | None, params: dict) -> CommandResult:
+    def _may_start(self) -> bool:
+        """Whether this thread may start a probe (see refuse() and only())."""
         ident = threading.get_ident()
-        if (self._refused and ident in self._refused) or (self._only is not None and ident != self._only):
+        return not ((self._refused and ident in self._refused) or (self._only is not None and ident != self._only))
+
+    def _fetch(self, key: tuple, name: str, instance: str | None, params: dict) -> CommandResult:
+        if not self._may_start():
             raise ProbeError(f"probe {name}: not started, the run was interrupted")
         while True:
             with self._lock:
@@ -299,6 +304,62 @@ class ProbeSession:
             with self._lock:
                 del self._inflight[key]
             running.set()
+
+    def hold(self, name: str, instance: str | None, params: Mapping[str, Any]) -> bool:
+        """Claim a call for a batch about to run (run_held): a thread asking for it meanwhile
+        waits for the batch instead of running it alone. False when it is done or in flight."""
+        key = self.key(name, instance, params)
+        with self._lock:
+            if key in self.results or key in self._inflight:
+                return False
+            self._inflight[key] = threading.Event()
+            self._held[key] = (name, instance, dict(params))
+        return True
+
+    def release(self, keys: Iterable[tuple]) -> None:
+        """Held calls that will not run in a batch: whoever waits for one runs it (see _fetch)."""
+        with self._lock:
+            events = [self._inflight.pop(k) for k in keys if self._held.pop(k, None) is not None and k in self._inflight]
+        for event in events:
+            event.set()
+
+    def run_held(self, keys: Sequence[tuple]) -> None:
+        """Run held calls of one instance in one go where the source can (one `multipass exec`:
+        Source.fetch_together). Each result is kept the moment it comes, exactly as result()
+        keeps it; a call the batch did not give is released, and run alone here. Errors are
+        the checks' to read (get()), not raised here."""
+        with self._lock:
+            calls = [(k, self._held[k]) for k in keys if k in self._held]
+        items = [(key, self.probe(name), ProbeContext(self, params, instance, self.timeout))
+                 for key, (name, instance, params) in calls]
+        can_batch = getattr(self.source, "can_batch", None)
+        if len(items) > 1 and self._may_start() and can_batch is not None and len({c[1][1] for c in calls}) == 1 \
+                and all(can_batch(p) for _, p, _ in items):
+            def arrived(index: int, res: CommandResult) -> None:
+                key = items[index][0]
+                with self._lock:
+                    self.executions += 1
+                    if key not in self._abandoned:
+                        self.results[key] = res
+                        self._deps[key] = ()
+                    self._held.pop(key, None)
+                    event = self._inflight.pop(key, None)
+                if event is not None:
+                    event.set()
+
+            try:
+                self.source.fetch_together([(p, ctx) for _, p, ctx in items], arrived)  # type: ignore[attr-defined]
+            finally:
+                self.release([key for key, _ in calls])
+        else:
+            self.release([key for key, _ in calls])
+        for key, (name, instance, params) in calls:
+            if self.is_abandoned(key):
+                continue
+            try:
+                self.result(name, instance, **params)  # a lookup for what the batch gave; the rest run here
+            except DiagError:
+                pass
 
     def provide(self, name: str, result: CommandResult, /, instance: str | None = None, **params: Any) -> None:
         """A probe's result gathered beside the source, not by it (the DHCP capture taken while

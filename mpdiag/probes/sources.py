@@ -9,9 +9,9 @@ import json
 import re
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence
 
-from mpdiag import runner
+from mpdiag import exec_batch, runner
 from mpdiag.bundle import Bundle, BundleWriter
 from mpdiag.errors import BundleError, NotRecorded
 from mpdiag.multipass import exec_argv
@@ -25,6 +25,9 @@ class Source(Protocol):
     mode: str
 
     def fetch(self, probe: Probe, ctx: ProbeContext) -> CommandResult: ...
+
+
+Done = Callable[[int, CommandResult], None]  # (index of the call, its result), as each result comes
 
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -66,6 +69,18 @@ class LiveSource:
         if probe.call is not None:
             return _call(probe, ctx, self.output_cap)
         return runner.run(self.argv(probe, ctx), ctx.timeout, output_cap=self.output_cap)
+
+    @staticmethod
+    def can_batch(probe: Probe) -> bool:
+        """An instance command of a fixed template under the session's timeout: it can share an exec."""
+        return probe.instance and probe.call is None and not callable(probe.command) and probe.budget is None
+
+    def fetch_together(self, items: Sequence[tuple[Probe, ProbeContext]], done: Done) -> list[int]:
+        """Probes of one instance (each can_batch) in one `multipass exec` (mpdiag.exec_batch),
+        `done` called as each ends; returns the indices left to fetch one by one."""
+        commands = [render_argv(probe.command or (), ctx.params) for probe, ctx in items]  # type: ignore[arg-type]
+        timeout = max(ctx.timeout for _, ctx in items)
+        return exec_batch.run(items[0][1].instance or "", commands, timeout, done, self.output_cap)
 
 
 def _call(probe: Probe, ctx: ProbeContext, output_cap: int = runner.DEFAULT_OUTPUT_CAP) -> CommandResult:
@@ -126,6 +141,19 @@ class RecordingSource:
         if ctx.session.is_abandoned(ctx.session.key(probe.name, ctx.instance, ctx.params)):
             return result  # the session drops it: no check read it, the bundle does not hold it
         return self.record(probe, ctx, result)
+
+    def can_batch(self, probe: Probe) -> bool:
+        return bool(getattr(self.inner, "can_batch", lambda p: False)(probe))
+
+    def fetch_together(self, items: Sequence[tuple[Probe, ProbeContext]], done: Done) -> list[int]:
+        """The inner source's batch, each result written as it comes (unless the session dropped it)."""
+        def record(index: int, result: CommandResult) -> None:
+            probe, ctx = items[index]
+            if not ctx.session.is_abandoned(ctx.session.key(probe.name, ctx.instance, ctx.params)):
+                self.record(probe, ctx, result)
+            done(index, result)
+
+        return self.inner.fetch_together(items, record)  # type: ignore[attr-defined]
 
     def record(self, probe: Probe, ctx: ProbeContext, result: CommandResult) -> CommandResult:
         """Write one result into the bundle (also one gathered beside the source: ProbeSession.provide)."""
