@@ -263,6 +263,8 @@ def _arping_assigned(s: ProbeSession, t: str | None) -> Calls:
 
 def _dns_gateway(s: ProbeSession, t: str | None) -> Calls:
     """macOS: the bridge gateway's DNS, asked from the host (tests_host/macos/test_dns.py)."""
+    if s.platform != "macos":  # the vmnet facts are macOS's: elsewhere they would run its commands
+        return []
     net = _known(host.vmnet, s)
     gw = getattr(net, "gateway", None)
     return [{"server": str(gw), "name": s.inputs.probe_name}] if gw else []

@@ -122,14 +122,26 @@ def register(*probes: Probe) -> None:
         REGISTRY[p.name] = p
 
 
-def load_all() -> dict[str, Probe]:
-    """Import every platform's probe module; returns the registry."""
-    for mod in ("common", "macos", "windows", "linux", "linux_env", "instance", "egress"):
+_MODULES = {None: ("common", "instance", "egress"), "macos": ("macos",), "windows": ("windows",),
+            "linux": ("linux", "linux_env")}  # the probe modules: every platform's, then each one's own
+
+
+def load(platform: str | None) -> dict[str, Probe]:
+    """Import the probe modules of one platform and those every platform shares (a run on
+    Linux never pays for the macOS and Windows parsers); returns the registry."""
+    for mod in (*_MODULES[None], *_MODULES.get(platform, ())):
         try:
             importlib.import_module(f"mpdiag.probes.{mod}")
         except ModuleNotFoundError as exc:
             if exc.name != f"mpdiag.probes.{mod}":
                 raise
+    return REGISTRY
+
+
+def load_all() -> dict[str, Probe]:
+    """Import every platform's probe modules; returns the registry."""
+    for platform in ("macos", "windows", "linux"):
+        load(platform)
     return REGISTRY
 
 
@@ -179,7 +191,7 @@ class ProbeSession:
     source: Source
     platform: str
     timeout: float = 8.0
-    registry: Mapping[str, Probe] = field(default_factory=load_all)
+    registry: Mapping[str, Probe] = field(default_factory=lambda: REGISTRY)  # the platform's, loaded below
     inputs: SessionInputs = field(default_factory=SessionInputs)
     executions: int = 0
     results: dict[tuple, CommandResult] = field(default_factory=dict)
@@ -195,15 +207,23 @@ class ProbeSession:
     _abandoned: set = field(default_factory=set)  # keys whose result is dropped when it comes (nothing reads it)
     _held: dict = field(default_factory=dict)  # key -> (name, instance, params): claimed for a batch (hold)
 
+    def __post_init__(self) -> None:
+        if self.registry is REGISTRY:
+            load(self.platform)
+
     @property
     def mode(self) -> str:
         return self.source.mode
 
     def probe(self, name: str) -> Probe:
-        try:
-            return self.registry[name]
-        except KeyError:
-            raise ProbeError(f"no probe named {name!r}") from None
+        """The probe by name; one of another platform is loaded when first asked for (it runs as
+        any probe: a macOS command on Linux is not found)."""
+        found = self.registry.get(name)
+        if found is None and self.registry is REGISTRY:
+            found = load_all().get(name)
+        if found is None:
+            raise ProbeError(f"no probe named {name!r}")
+        return found
 
     @property
     def _reading(self) -> list[set]:
