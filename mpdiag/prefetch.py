@@ -52,7 +52,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from mpdiag import host, runner
 from mpdiag.errors import DiagError
-from mpdiag.probes import _PLACEHOLDER, Probe, ProbeSession
+from mpdiag.probes import _PLACEHOLDER, REGISTRY, Probe, ProbeSession
 
 DEFAULT_WORKERS = 12  # probes mostly wait (on a network, on an instance): more than the cores
 BATCH_WINDOW = 0.025  # s: instance probes started this close together share one exec
@@ -115,6 +115,8 @@ def probes_named_by(roots: Iterable[Any], names: Iterable[str],
             found.update(c for const in co.co_consts for c in _strings(const) if c in wanted)
             for name in co.co_names:
                 target = scope.get(name)
+                if target is REGISTRY:  # names every probe: reading it names none
+                    continue
                 if isinstance(target, (tuple, list, set, frozenset, dict)):  # a module's table of probes
                     found.update(c for c in _strings(target) if c in wanted)
                 elif isinstance(target, types.ModuleType):
