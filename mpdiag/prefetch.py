@@ -136,13 +136,19 @@ def model_probes(platform: str, names: Iterable[str]) -> set[str]:
     return probes_named_by(roots, names)
 
 
+def _names_a_param(text: Any) -> bool:
+    return isinstance(text, str) and any(m.group(1) not in LITERAL_BRACES for m in _PLACEHOLDER.finditer(text))
+
+
 def takes_params(probe: Probe) -> bool:
-    """Whether a call needs params: `{param}` in its argv, or its function reads ctx.params."""
+    """Whether a call needs params: `{param}` in its argv, or its function reads ctx.params or
+    makes an argv template with placeholders."""
     fn = probe.call if probe.call is not None else probe.command if callable(probe.command) else None
     if fn is not None:
         code = getattr(fn, "__code__", None)
-        return code is None or any("params" in co.co_names for co in _codes(code))
-    return any(m.group(1) not in LITERAL_BRACES for a in probe.command or () for m in _PLACEHOLDER.finditer(str(a)))
+        return code is None or any("params" in co.co_names or any(_names_a_param(c) for c in co.co_consts)
+                                   for co in _codes(code))
+    return any(_names_a_param(str(a)) for a in probe.command or ())
 
 
 # ---- which calls: the target, and params the way the checks derive them -------------------

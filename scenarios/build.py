@@ -32,7 +32,8 @@ if str(HERE.parent) not in sys.path:
 from mpdiag import catalog  # noqa: E402
 from mpdiag.bundle import BundleWriter, Manifest  # noqa: E402
 from mpdiag.multipass import exec_argv  # noqa: E402
-from mpdiag.probes import load_all  # noqa: E402
+from mpdiag.errors import DiagError, NotRecorded  # noqa: E402
+from mpdiag.probes import ProbeContext, ProbeSession, load_all  # noqa: E402
 from mpdiag.runner import CommandResult  # noqa: E402
 
 BUILT = ("macos", "windows")
@@ -94,6 +95,21 @@ def expect(platform: str, **changes: str) -> dict[str, str]:
     return out
 
 
+class _NoData:
+    mode = "replay"
+
+    def fetch(self, probe, ctx):
+        raise NotRecorded(f"{probe.name}: the builder reads no probe")
+
+
+def _made(command, platform: str, instance: str | None, params: Mapping[str, str]) -> Sequence[str] | None:
+    """The argv template a probe's function makes on this platform; None where it cannot say."""
+    try:
+        return command(ProbeContext(ProbeSession(_NoData(), platform), params, instance, 1.0))
+    except DiagError:
+        return None
+
+
 def argv_of(probe: str, platform: str, instance: str | None, params: Mapping[str, str]) -> tuple[str, ...]:
     """The argv a recording of this probe holds: the registry's template with its params,
     through `sudo -n` (a user's recording, not root's) where it needs root, through
@@ -101,9 +117,12 @@ def argv_of(probe: str, platform: str, instance: str | None, params: Mapping[str
     p = load_all()[probe]
     if p.call is not None:
         return ("python", probe)
-    if callable(p.command):
-        return tuple(p.shows.split()) if p.shows else ()
-    argv = [re.sub(r"\{(\w+)\}", lambda m: str(params.get(m[1], m[0])), str(a)) for a in (p.command or ())]
+    template = p.command
+    if callable(template):  # made per platform (arping); the Multipass CLI's read other probes: as shown
+        template = None if p.cli else _made(template, platform, instance, params)
+        if template is None:
+            return tuple(p.shows.split()) if p.shows else ()
+    argv = [re.sub(r"\{(\w+)\}", lambda m: str(params.get(m[1], m[0])), str(a)) for a in (template or ())]
     if p.privileged and not p.instance and platform != "windows":
         argv = ["sudo", "-n", *argv]
     if p.instance:

@@ -35,11 +35,17 @@ def _templates() -> dict[str, Probe]:
 
 
 def _params(probe: Probe) -> dict[str, str]:
-    """Sample values for every placeholder of a probe's static template (a shell-hostile one)."""
+    """Sample values for every placeholder of a probe's template, static or made by its
+    function (a shell-hostile value each)."""
     names = set()
-    if not callable(probe.command):
-        for arg in probe.command or ():
-            names |= set(PLACEHOLDER.findall(str(arg))) - LITERAL_BRACES
+    template = probe.command
+    if callable(template):
+        try:
+            template = template(ProbeContext(ProbeSession(NothingRecorded(), "linux"), {}, "primary", 1.0))
+        except (ProbeError, KeyError):
+            template = ()
+    for arg in template or ():
+        names |= set(PLACEHOLDER.findall(str(arg))) - LITERAL_BRACES
     return {n: f"<{n}> {{x}} $(id)" for n in names}
 
 
@@ -61,6 +67,15 @@ def test_every_probe_argv_renders(name):
     for param, value in params.items():
         assert "{" + param + "}" not in text, f"{name}: {{{param}}} left in {argv}"
         assert value in text, f"{name}: {param} not substituted in {argv}"
+
+
+@pytest.mark.parametrize("platform,first", [("linux", ["arping", "-f"]), ("macos", ["arping", "-I"])])
+def test_arping_is_done_at_the_first_reply_where_iputils_can(platform, first):
+    probe = load_all()["arping_assigned"]
+    ctx = ProbeContext(ProbeSession(NothingRecorded(), platform), {"iface": "mpqemubr0", "ip": "10.0.0.5"}, None, 1.0)
+    argv = LiveSource().argv(probe, ctx)
+    argv = argv[2:] if argv[:2] == ["sudo", "-n"] else argv
+    assert argv[:2] == first and argv[-6:] == ["mpqemubr0", "-c", "2", "-w", "2", "10.0.0.5"]
 
 
 def test_bcdedit_keeps_its_braces():

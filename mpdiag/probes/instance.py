@@ -9,7 +9,7 @@ ping_gateway 3 packets, -W 3 when nothing answers (long enough for a failed ARP 
 as "Destination Host Unreachable"); ping_external 8 packets (the loss check's 20 %
 threshold is 2 of them), -W 1 per reply; dig 2 s (one try); resolve_name: glibc told
 `timeout:1 attempts:2` (one A query: `getent ahostsv4`; 2 s to give up, an answer takes ms);
-arping 2 s; shell_session 80 % of the probe timeout.
+arping 2 s (done at the first reply on Linux); shell_session 80 % of the probe timeout.
 """
 
 from __future__ import annotations
@@ -90,16 +90,24 @@ INSTANCE_PROBES = (
        "remove the extra IPv4 again (launched instances only)", frozenset({0, 2})),
 )
 
+def _arping(ctx: ProbeContext) -> list[str]:
+    """`arping -I {iface} -c 2 -w 2 {ip}`: two requests a second apart, 2 s in all when nothing
+    answers. On Linux (iputils) also `-f`: done at the first reply, not after the second request."""
+    first = ["-f"] if ctx.session.platform == "linux" else []
+    return ["arping", *first, "-I", "{iface}", "-c", "2", "-w", "2", "{ip}"]
+
+
+ARPING_SHOWS = "arping [-f: Linux] -I {iface} -c 2 -w 2 {ip}"
+
 HOST_PROBES = (
     Probe("multipass_launch", ALL_PLATFORMS, decode, _launch_command,
           shows="multipass launch [IMAGE] --name mpdiag-XXXXXX --timeout T  (--launch only)",
           cli=True, budget=_launch_budget,
           description="the ephemeral instance's launch (--launch: run once, at session start)"),
-    Probe("arping", frozenset({"linux", "macos"}), parse_arping,
-          ("arping", "-I", "{iface}", "-c", "2", "-w", "2", "{ip}"), privileged=True, data_rcs=ARPING_RCS,
-          description="does an extra address of the instance answer ARP on the host's bridge"),
-    Probe("arping_assigned", frozenset({"linux", "macos"}), parse_arping,
-          ("arping", "-I", "{iface}", "-c", "2", "-w", "2", "{ip}"), privileged=True, data_rcs=ARPING_RCS,
+    Probe("arping", frozenset({"linux", "macos"}), parse_arping, _arping, shows=ARPING_SHOWS, privileged=True,
+          data_rcs=ARPING_RCS, description="does an extra address of the instance answer ARP on the host's bridge"),
+    Probe("arping_assigned", frozenset({"linux", "macos"}), parse_arping, _arping, shows=ARPING_SHOWS,
+          privileged=True, data_rcs=ARPING_RCS,
           description="the same for the instance's assigned address (the control: arping works here)"),
 )
 
