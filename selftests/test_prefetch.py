@@ -119,6 +119,30 @@ def test_prefetch_runs_the_probes_at_once_and_each_once():
     assert set(src.calls.values()) == {1}
 
 
+def test_calls_run_at_once_side_by_side_and_each_once():
+    src = SlowSource(0.3)
+    s = ProbeSession(src, "linux", 2.0)
+    calls = [("arping", None, {"iface": "mpqemubr0", "ip": f"10.0.0.{n}"}) for n in (2, 3, 4)]
+    s.run_at_once([*calls, calls[0]])
+    assert src.most == 3 and set(src.calls.values()) == {1}
+    s.run_at_once(calls)  # done: nothing runs again
+    assert set(src.calls.values()) == {1} and s.executions == 3
+
+
+def test_a_held_call_waits_for_the_result_given_beside_the_source():
+    src = SlowSource(0.0)
+    s = ProbeSession(src, "linux", 2.0)
+    assert s.hold("dhcp_capture", None, {})
+    got = {}
+    reader = threading.Thread(target=lambda: got.update(r=s.result("dhcp_capture")))
+    reader.start()
+    time.sleep(0.2)
+    assert reader.is_alive()  # waiting, not running it
+    s.provide("dhcp_capture", CommandResult(("tcpdump",), 0, b"{}"))
+    reader.join(5)
+    assert got["r"].stdout == b"{}" and src.calls == {}
+
+
 def test_the_pool_is_bounded():
     src = SlowSource(0.2)
     s = ProbeSession(src, "linux", 2.0)

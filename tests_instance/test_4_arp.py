@@ -64,6 +64,8 @@ def test_extra_ips_answer_arp(check, instance):
                    "use --launch to test an alias on a throwaway instance")
     try:
         bridge = _bridge(check, mgmt)
+        check.at_once(("arping_assigned", {"iface": bridge, "ip": mgmt}),
+                      *(("arping", {"iface": bridge, "ip": ip}) for ip in extras))
         control = check.probe("arping_assigned", iface=bridge, ip=mgmt)
         answers = {ip: check.probe("arping", iface=bridge, ip=ip) for ip in extras}
     finally:

@@ -325,9 +325,29 @@ class ProbeSession:
                 del self._inflight[key]
             running.set()
 
+    def run_at_once(self, calls: Sequence[tuple[str, str | None, Mapping[str, Any]]]) -> None:
+        """Run these probe calls side by side (a thread each for those not done yet; one in
+        flight is waited for) and return when each has its result: whoever reads them next
+        waits for none in turn. Errors are the readers' (get()); a replay only looks them up."""
+        if self.mode == "replay" or len(calls) < 2:
+            return
+
+        def one(name: str, instance: str | None, params: Mapping[str, Any]) -> None:
+            try:
+                self.result(name, instance, **params)
+            except DiagError:
+                pass
+
+        threads = [threading.Thread(target=one, args=c, name=f"mpdiag-{c[0]}", daemon=True) for c in calls]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
     def hold(self, name: str, instance: str | None, params: Mapping[str, Any]) -> bool:
-        """Claim a call for a batch about to run (run_held): a thread asking for it meanwhile
-        waits for the batch instead of running it alone. False when it is done or in flight."""
+        """Claim a call whose result comes later (a batch about to run: run_held; a result
+        given beside the source: provide): a thread asking for it meanwhile waits for that
+        instead of running it. False when it is done or in flight."""
         key = self.key(name, instance, params)
         with self._lock:
             if key in self.results or key in self._inflight:
@@ -384,7 +404,8 @@ class ProbeSession:
     def provide(self, name: str, result: CommandResult, /, instance: str | None = None, **params: Any) -> None:
         """A probe's result gathered beside the source, not by it (the DHCP capture taken while
         the launch runs): kept as the probe's result, read like any other, and written into
-        the bundle when this session records. A probe already run is never replaced."""
+        the bundle when this session records. A probe already run is never replaced; one held
+        for it (hold(): its result comes later) is given to whoever waits for it."""
         key = (name, instance, tuple(sorted(params.items())))
         with self._lock:
             if key in self.results:
@@ -394,6 +415,9 @@ class ProbeSession:
             record = getattr(self.source, "record", None)
             if record is not None:
                 record(p, ProbeContext(self, params, instance, self.timeout), result)
+            event = self._inflight.pop(key, None) if self._held.pop(key, None) is not None else None
+        if event is not None:
+            event.set()
 
     def get(self, name: str, /, instance: str | None = None, **params: Any) -> Any:
         """The parsed value of a probe, or the error that says why there is none (memoised)."""
