@@ -135,6 +135,9 @@ def _mac_octets(text: str) -> list[str]:
     return re.split(r"[:-]", text)
 
 
+MEMO_TEXT, MEMO_ENTRIES = 64 * 1024, 50_000  # what the memos keep: shorter texts, so many of them
+
+
 class Redactor:
     """Replaces personal values with stable placeholders; callable on text."""
 
@@ -157,6 +160,12 @@ class Redactor:
         self._kind: dict[str, str] = {}  # lower-cased name -> kind
         self.kept: set[str] = set()  # lower-cased names that are never personal: the instances
         self._names_re: re.Pattern | None = None
+        # A report redacts the same strings many times over (each check's record for Allure, the
+        # HTML, diagnosis.json): each text is learned once, and redacted once per state of what is
+        # known (_known: bumped when a name is added or kept).
+        self._known = 0
+        self._learned: set[str] = set()
+        self._memo: dict[tuple, str] = {}
         for u in users:
             self.add_user(u)
         for h in hosts:
@@ -186,12 +195,14 @@ class Redactor:
                     group.difference_update({n for n in group if n.lower() == name.lower()})
                 self._kind.pop(name.lower(), None)
                 self._names_re = None
+                self._known += 1
 
     def _add(self, kind: str, name: str, into: set) -> None:
         if name.lower() not in self._kind and name.lower() not in self.kept:
             into.add(name)
             self._kind[name.lower()] = kind
             self._names_re = None
+            self._known += 1
 
     def add_user(self, name: str | None) -> None:
         if name and len(name) >= 2 and not name.startswith("_") and name.lower() not in SYSTEM_USERS \
@@ -215,8 +226,10 @@ class Redactor:
     def learn(self, text: str) -> None:
         """Find names in `text`: prompts, home paths, lsof's USER, labelled host names and
         serials, Windows' default names, `.local` names, the host's own mshome.net entry."""
-        if not text:
+        if not text or text in self._learned:
             return
+        if len(text) <= MEMO_TEXT:
+            self._learned.add(text)
         low = text.lower()  # literal pre-checks: a pattern runs only where its anchor word is
         for pattern in (_PROMPT, _PROMPT_INLINE) if "@" in text else ():
             for m in pattern.finditer(text):
@@ -306,6 +319,16 @@ class Redactor:
             return text
         if self.learn_from_text:
             self.learn(text)
+        key = (text, probe in ANSWER_PROBES, self.style, self.escape_html, self._known)
+        done = self._memo.get(key)
+        if done is not None:
+            return done
+        done = self._replace(text, probe)
+        if len(text) <= MEMO_TEXT and len(self._memo) < MEMO_ENTRIES:
+            self._memo[key] = done
+        return done
+
+    def _replace(self, text: str, probe: str | None) -> str:
         low = text.lower()
         if _has(low, "ssid", "network"):
             text = _SSID.sub(self._ssid_sub, text)

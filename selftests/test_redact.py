@@ -112,6 +112,21 @@ def test_parseable_style_still_parses():
     assert "81.2.69.160" in r("ANSWER 81.2.69.160", probe="dig_external")  # DNS answers are the name's
 
 
+def test_a_text_redacted_again_after_a_new_name_is_learned_loses_that_name_too():
+    r = Redactor(learn=False)
+    line = "ssh from zeta-box to 8.8.4.4 and 1.2.3.4"
+    first = r.redact(line)
+    assert "zeta-box" in first and "1.2.3.4" not in first
+    assert r.redact(line) is first  # known: the same answer, not worked out again
+    r.add_host("zeta-box")
+    again = r.redact(line)
+    assert "zeta-box" not in again and again.replace("<host-1>", "zeta-box") == first
+    r.keep(["zeta-box"])  # an instance's name after all: it stays
+    assert r.redact(line) == first
+    html = r.sibling(escape_html=True).redact(line)  # the same memo, another escaping
+    assert html != first and "&lt;public-ip-1&gt;" in html
+
+
 def test_html_sibling_escapes_and_shares_numbers():
     r = Redactor(users=["alice"])
     h = r.sibling(escape_html=True)
