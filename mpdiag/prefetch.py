@@ -203,12 +203,6 @@ def https_target(value: str) -> tuple[str, str]:
     return name, port
 
 
-def _way_out_judged(s: ProbeSession) -> bool:
-    """The way-out checks (path MTU, HTTPS) judge only when the gateway and the external IP
-    answer (skip_if_prerequisite_failed, not definite): else their probes would only wait."""
-    return not host.gateway_problem(s) and not host.internet_problem(s)
-
-
 def _tls(s: ProbeSession, t: str | None) -> Calls:
     """The HTTPS check's handshake, beside the pings it waits for (it is bounded by its own
     TLS_HANDSHAKE_S, under the pings' worst case): only a check that skips leaves it unread."""
@@ -218,27 +212,19 @@ def _tls(s: ProbeSession, t: str | None) -> Calls:
     return [{"seconds": TLS_HANDSHAKE_S, "host": name, "port": port}]
 
 
-def _ladder(s: ProbeSession, t: str | None) -> Iterator[dict]:
+def _ladder(s: ProbeSession, t: str | None) -> Calls:
     """The DF-ping ladder (tests_instance/test_3_way_out.py) to the gateway and the external
-    IP: the first size to both at once, as soon as the link's MTU is known (not after the
-    pings the check waits for: a DF ping gives up in a second, beside them); then the rest of
-    a ladder whose first size vanished. A generator: each call is submitted as it comes."""
+    IP, every size at once as soon as the link's MTU is known: the check walks down until a
+    size comes back, and each rung that vanishes costs it a second; side by side in one exec
+    (mpdiag.exec_batch), the rungs it never reads cost a few pings."""
     from mpdiag.host.rules import pmtu
 
     link = _known(host.primary_link, s)
     mtu = link.mtu if link is not None else None
     if mtu is None:
-        return
-    sizes = pmtu.sizes_for(mtu)
+        return []
     targets = [x for x in (_known(host.instance_gateway, s), s.inputs.external_ip) if x]
-    for x in targets:
-        yield {"size": sizes[0], "target": x}
-    if not _way_out_judged(s):  # the check skips: no ladder beyond its first rung
-        return
-    for x in targets:
-        first = _known(lambda ss: ss.get("ping_df", t, size=sizes[0], target=x), s)
-        if first is not None and not first.replied:
-            yield from ({"size": size, "target": x} for size in sizes[1:])
+    return [{"size": size, "target": x} for size in pmtu.sizes_for(mtu) for x in targets]
 
 
 def _arping_assigned(s: ProbeSession, t: str | None) -> Calls:
