@@ -203,6 +203,13 @@ def https_target(value: str) -> tuple[str, str]:
     return name, port
 
 
+def _resolved_names(s: ProbeSession, t: str | None) -> Calls:
+    """The names the instance's resolver is asked for: the probe name (the DNS checks) and the
+    HTTPS server's (the HTTPS check asks whether it resolves, once its handshake has failed)."""
+    names = [s.inputs.probe_name, https_target(s.inputs.external_https)[0]]
+    return [{"name": n} for n in dict.fromkeys(names)]
+
+
 def _tls(s: ProbeSession, t: str | None) -> Calls:
     """The HTTPS check's handshake, beside the pings it waits for (it is bounded by its own
     TLS_HANDSHAKE_S, under the pings' worst case): only a check that skips leaves it unread."""
@@ -286,7 +293,7 @@ RULES: dict[str, Rule] = {
     "ping_external": lambda s, t: [{"ip": s.inputs.external_ip}],
     "dig_gateway": _dig_gateway,
     "dig_external": lambda s, t: [{"server": s.inputs.external_dns, "name": s.inputs.probe_name}],
-    "resolve_name": lambda s, t: [{"name": s.inputs.probe_name}],
+    "resolve_name": _resolved_names,
     "tls_handshake": _tls,
     "ping_df": _ladder,
     "arping_assigned": _arping_assigned,
