@@ -22,3 +22,13 @@ def kill_recorded(pids_file: Path) -> list[int]:
         except psutil.Error:
             continue
     return alive
+
+
+def fake_tool(where: Path, name: str, script: str) -> Path:
+    """An executable script `name` in directory `where` (made if need be): put `where` first on
+    PATH and the doctor runs it in place of the real tool."""
+    where.mkdir(parents=True, exist_ok=True)
+    exe = where / name
+    exe.write_text(script)
+    exe.chmod(0o755)
+    return exe

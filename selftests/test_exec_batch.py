@@ -18,7 +18,7 @@ from mpdiag.multipass import exec_argv
 from mpdiag.probes import ProbeSession, RecordingSource
 from mpdiag.probes.sources import LiveSource
 from mpdiag.bundle import BundleWriter, Manifest, open_bundle
-from selftests.procs import kill_recorded
+from selftests.procs import fake_tool, kill_recorded
 
 pytestmark = pytest.mark.skipif(os.name == "nt" or not shutil.which("sh"), reason="needs a POSIX sh")
 
@@ -37,11 +37,7 @@ shift 3; exec "$@"
 
 @pytest.fixture
 def multipass(tmp_path, monkeypatch):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    exe = bin_dir / "multipass"
-    exe.write_text(PASS_THROUGH)
-    exe.chmod(0o755)
+    bin_dir = fake_tool(tmp_path / "bin", "multipass", PASS_THROUGH).parent
     pids = tmp_path / "pids.txt"
     (tmp_path / "sh-only").mkdir()
     (tmp_path / "sh-only" / "sh").symlink_to(shutil.which("sh"))
@@ -149,11 +145,8 @@ def test_the_session_keeps_each_result_and_the_bundle_records_each(multipass, tm
     session = ProbeSession(source, "linux")
     calls = [("ip_route", "primary", {}), ("dig_gateway", "primary", {"server": "10.0.0.1", "name": "x"})]
     tools = tmp_path / "inst"  # the instance's ip and dig, answering as the real ones do
-    tools.mkdir()
-    (tools / "ip").write_text("#!/bin/sh\necho '[{\"dst\":\"default\",\"gateway\":\"10.0.0.1\",\"dev\":\"eth0\"}]'\n")
-    (tools / "dig").write_text("#!/bin/sh\nsleep 0.3; echo ';; connection timed out; no servers could be reached'; exit 9\n")
-    for f in tools.iterdir():
-        f.chmod(0o755)
+    fake_tool(tools, "ip", "#!/bin/sh\necho '[{\"dst\":\"default\",\"gateway\":\"10.0.0.1\",\"dev\":\"eth0\"}]'\n")
+    fake_tool(tools, "dig", "#!/bin/sh\nsleep 0.3; echo ';; connection timed out; no servers could be reached'; exit 9\n")
     multipass.setenv("PATH", f"{tools}:{os.environ['PATH']}")
     waited: dict[str, object] = {}
     assert all(session.hold(*c) for c in calls)

@@ -25,7 +25,7 @@ import pytest
 from mpdiag import prefetch
 from mpdiag.probes import ProbeSession, load_all
 from mpdiag.runner import CommandResult
-from selftests.procs import kill_recorded
+from selftests.procs import fake_tool, kill_recorded
 from selftests.replay_subsets import ROOT, computed_once, every_scenario, every_subset, in_two_processes
 
 ALL = every_scenario()
@@ -293,11 +293,7 @@ exec sleep 30
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGINT to a child and POSIX sleep")
 def test_ctrl_c_during_the_prefetch_is_an_interrupted_run_with_whole_reports(tmp_path):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake = bin_dir / "multipass"
-    fake.write_text(SLOW_MULTIPASS)
-    fake.chmod(0o755)
+    bin_dir = fake_tool(tmp_path / "bin", "multipass", SLOW_MULTIPASS).parent
     pids = tmp_path / "pids"
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PIDS": str(pids)}
     env.pop("PYTEST_XDIST_WORKER", None)
