@@ -6,8 +6,8 @@ prefetch starts together run in one exec, side by side inside the instance. A re
 handed on the moment its command ends: a slow ping never holds up `ip route`.
 
 Each result is what the command gives when run alone: its own stdout and stderr (each cut
-at the output cap, `truncated` said) and exit code (4 read as 104, like the exec guard of
-mpdiag.multipass), under the argv it would run alone. The script frames them on stdout
+at the output cap, `truncated` said) and exit code (each runs behind the exec guard of
+mpdiag.multipass: 4 read as 104), under the argv it would run alone. The script frames them on stdout
 behind a random marker with their lengths, so no output can fake a frame. When the exec
 itself fails (the instance stopped, its SSH refused, the timeout), each command still
 without a frame gets that failure, as its own exec would have; a batch that cannot start
@@ -23,7 +23,7 @@ import uuid
 from typing import Callable, Sequence
 
 from mpdiag import runner
-from mpdiag.multipass import exec_argv
+from mpdiag.multipass import exec_argv, guarded
 from mpdiag.runner import CommandResult
 
 SETUP_FAILED = b"mpdiag-batch:"  # the script's own word on stderr when it could not run its commands
@@ -41,7 +41,7 @@ j() { i=$1; shift; "$@" >"$d/$i.o" 2>"$d/$i.e" </dev/null 3>&-; echo $? >"$d/$i.
 n={count}
 while [ "$n" -gt 0 ]; do
   read i <&3 || { echo "mpdiag-batch: lost its queue" >&2; exit 98; }
-  r=$(cat "$d/$i.r"); [ "$r" -eq 4 ] && r=104
+  r=$(cat "$d/$i.r")
   o=$(($(wc -c <"$d/$i.o"))); e=$(($(wc -c <"$d/$i.e")))
   ko=$o; [ "$o" -gt {cap} ] && ko={cap}
   ke=$e; [ "$e" -gt {cap} ] && ke={cap}
@@ -55,7 +55,7 @@ exit 0
 
 def script(commands: Sequence[Sequence[str]], mark: str, cap: int) -> str:
     """The sh script that runs `commands` side by side and frames each result behind `mark`."""
-    jobs = "\n".join(f"j {i} {' '.join(shlex.quote(a) for a in argv)} &" for i, argv in enumerate(commands))
+    jobs = "\n".join(f"j {i} {' '.join(shlex.quote(a) for a in guarded(argv))} &" for i, argv in enumerate(commands))
     return (_SCRIPT.replace("{jobs}", jobs).replace("{count}", str(len(commands)))
             .replace("{cap}", str(int(cap))).replace("{mark}", mark))
 

@@ -24,9 +24,14 @@ def validate_name(name: str) -> str:
     return name
 
 
+def guarded(argv: Sequence[str]) -> list[str]:
+    """`sh -c <guard> sh argv...`: argv as an instance runs it, its exit 4 read as 104."""
+    return ["sh", "-c", _NO_EXIT_4, "sh", *argv]
+
+
 def exec_argv(name: str, argv: Sequence[str]) -> list[str]:
     """`multipass exec NAME -- sh -c <guard> sh argv...`: exit 4 never reaches the client."""
-    return [CLI, "exec", validate_name(name), "--", "sh", "-c", _NO_EXIT_4, "sh", *argv]
+    return [CLI, "exec", validate_name(name), "--", *guarded(argv)]
 
 
 def info_argv(version: tuple[int, int, int] | None) -> list[str]:

@@ -359,9 +359,14 @@ class ProbeSession:
     def release(self, keys: Iterable[tuple]) -> None:
         """Held calls that will not run in a batch: whoever waits for one runs it (see _fetch)."""
         with self._lock:
-            events = [self._inflight.pop(k) for k in keys if self._held.pop(k, None) is not None and k in self._inflight]
+            events = [self._unhold(k) for k in keys]
         for event in events:
-            event.set()
+            if event is not None:
+                event.set()
+
+    def _unhold(self, key: tuple) -> threading.Event | None:
+        """(Under the lock.) A held call lets go: the event its waiters wait on, None when not held."""
+        return self._inflight.pop(key, None) if self._held.pop(key, None) is not None else None
 
     def run_held(self, keys: Sequence[tuple]) -> None:
         """Run held calls of one instance in one go where the source can (one `multipass exec`:
@@ -382,8 +387,7 @@ class ProbeSession:
                     if key not in self._abandoned:
                         self.results[key] = res
                         self._deps[key] = ()
-                    self._held.pop(key, None)
-                    event = self._inflight.pop(key, None)
+                    event = self._unhold(key)
                 if event is not None:
                     event.set()
 
@@ -415,7 +419,7 @@ class ProbeSession:
             record = getattr(self.source, "record", None)
             if record is not None:
                 record(p, ProbeContext(self, params, instance, self.timeout), result)
-            event = self._inflight.pop(key, None) if self._held.pop(key, None) is not None else None
+            event = self._unhold(key)
         if event is not None:
             event.set()
 
