@@ -32,7 +32,9 @@ beside the checks (each waits only for its own probes); its stop() on Ctrl-C kil
 probe in flight with its tree (runner.kill_running) and lets no prefetch thread start
 another. Replay prefetches inline (a bundle read is a dict lookup: threads would only cost).
 Instance commands started within BATCH_WINDOW of each other share one `multipass exec`
-(mpdiag.exec_batch), each result kept as its own command ends.
+(mpdiag.exec_batch), each result kept as its own command ends. The instance probes without
+params are claimed by the first batch before any rule runs: a rule reading the routes waits
+for that batch instead of running an exec of its own beside it.
 
 Longer than ~300 lines, as one concern: which probes (discovery), with which params (the
 rules, each mirroring its check) and running them (the pools, the background) are read
@@ -447,20 +449,50 @@ def prefetch(session: ProbeSession, names: Iterable[str], workers: int | None = 
         except DiagError:  # not recorded, or a command that cannot be built here: the check says
             pass
 
+    plain = [n for n in ruled if not takes_params(session.registry[n])]  # instance probes without params
+    plain_claimed = threading.Event()
+
+    def claim_plain() -> None:
+        """The instance probes without params, claimed at once (a batch holds them) before any
+        rule reads one (the routes, the addresses): the rule then waits for the batch instead
+        of running its own exec beside it."""
+        try:
+            target = exec_target(session)
+            if target is not None:
+                for name in plain:
+                    if batches is not None and can_batch(session.registry[name]):
+                        fetch(name, target, {})
+                    else:
+                        probes.submit(lambda n=name: fetch(n, target, {}))
+        except Exception as exc:  # a mistake costs a prefetch, never the run
+            with lock:
+                done.problems.append(f"{', '.join(plain)}: {type(exc).__name__}: {exc}")
+        finally:
+            plain_claimed.set()
+
     def calls_of(name: str, probe: Probe) -> None:
         try:
             target = exec_target(session)
             if probe.instance and target is None:
                 return
             instance = target if probe.instance else None
-            for params in RULES[name](session, target) if takes_params(probe) else [{}]:
+            while not plain_claimed.wait(0.1):
+                if rules.stopped:
+                    return
+            for params in RULES[name](session, target):
                 probes.submit(lambda p=params: fetch(name, instance, p))
         except Exception as exc:  # a rule's mistake costs a prefetch, never the run
             with lock:
                 done.problems.append(f"{name}: {type(exc).__name__}: {exc}")
 
     try:
+        if plain:
+            rules.submit(claim_plain)
+        else:
+            plain_claimed.set()
         for name in ordered:
+            if name in plain:
+                continue
             if name in ruled:
                 rules.submit(lambda n=name: calls_of(n, session.registry[n]))
             else:

@@ -276,6 +276,42 @@ def test_a_running_target_gets_its_probes_with_params_from_the_model():
     assert ("dig_external", "primary", (("name", "google.ie"), ("server", "1.1.1.1"))) in keys
 
 
+class BatchingSource(TableSource):
+    """A source that batches the instance commands it can (as LiveSource does): each batch's
+    names, and each probe fetched alone."""
+
+    def __init__(self, table: dict[str, CommandResult]) -> None:
+        super().__init__(table)
+        self.batches: list[list[str]] = []
+
+    @staticmethod
+    def can_batch(probe) -> bool:
+        return probe.instance and probe.call is None and not callable(probe.command)
+
+    def fetch_together(self, items, done) -> list[int]:
+        self.batches.append([probe.name for probe, _ in items])
+        for i, (probe, _) in enumerate(items):
+            done(i, self.table.get(probe.name, CommandResult((probe.name,), 0, b"[]")))
+        return []
+
+
+def test_a_rule_reads_the_instance_probes_through_their_batch_not_an_exec_of_its_own():
+    """The gateway's rules read the routes: the routes are claimed by the first batch before any
+    rule runs, so no instance probe is fetched alone and the gateway's calls form a later batch."""
+    route = json.dumps([{"dst": "default", "gateway": "10.1.2.1", "dev": "eth0"}]).encode()
+    src = BatchingSource({"multipass_list": _listed("Running", ["10.1.2.3"]),
+                          "multipass_version": CommandResult(("v",), 0, b'{"multipass": "1.16.3", "multipassd": "1.16.3"}'),
+                          "ip_route": CommandResult(("ip", "-j", "route"), 0, route)})
+    s = ProbeSession(src, "linux", 2.0)
+    done = prefetch.prefetch(s, ["multipass_list", "multipass_version", "ip_addr", "ip_route", "ping_gateway",
+                                 "dig_gateway", "ping_external"], workers=6)
+    assert not [c for c in src.calls if c[1] is not None], f"instance probes fetched alone: {src.calls}"
+    first = next(b for b in src.batches if "ip_route" in b)
+    assert {"ip_addr", "ip_route", "ping_external"} <= set(first), src.batches
+    assert ("ping_gateway", "primary", (("ip", "10.1.2.1"),)) in done.calls
+    assert any("ping_gateway" in b and "dig_gateway" in b for b in src.batches), src.batches
+
+
 def test_params_are_told_from_the_argv_or_the_function():
     reg = load_all()
     assert prefetch.takes_params(reg["ping_gateway"]) and prefetch.takes_params(reg["dns_gateway"])
