@@ -236,32 +236,47 @@ def _ladder(s: ProbeSession, t: str | None) -> Calls:
     return [{"size": size, "target": x} for size in pmtu.sizes_for(mtu) for x in targets]
 
 
-def _arping_assigned(s: ProbeSession, t: str | None) -> Calls:
-    """The ARP check's control (tests_instance/test_4_arp.py): the assigned address, from
-    the host interface facing it; only where the check will arping at all."""
+def _arping_targets(s: ProbeSession, t: str | None) -> tuple[str, str, list[str]] | None:
+    """The ARP check's (tests_instance/test_4_arp.py) bridge, assigned address and existing extra
+    addresses; None where the check will arping nothing (or they cannot be told yet)."""
     from mpdiag.host.rules import instance as facts
     from mpdiag.parse import iproute
 
     if t is None:  # the check reads the instance's addresses first: no exec, no arping
-        return []
+        return None
     ip = _known(host.instance_ip, s)
     link = _known(host.primary_link, s)
     target = _known(host.target, s)
     if ip is None or link is None or target is None:
-        return []
-    if not target.may_modify and not iproute.extra_ipv4(link, ip):
-        return []
+        return None
+    extras = [str(a.ip) for a in iproute.extra_ipv4(link, ip)]
+    if not target.may_modify and not extras:
+        return None
     try:
         if s.platform == "linux":
             ifaces = {n: lk.addresses for n, lk in s.get("host_ip_addr").items()}
         elif s.platform == "macos":
             ifaces = {n: i.inet for n, i in s.get("ifconfig").items()}
         else:
-            return []
+            return None
     except DiagError:
-        return []
+        return None
     found = facts.bridge_facing(ifaces, ip)
-    return [{"iface": found[0], "ip": ip}] if found else []
+    return (found[0], ip, extras) if found else None
+
+
+def _arping_assigned(s: ProbeSession, t: str | None) -> Calls:
+    """The ARP check's control: the assigned address, from the host interface facing it."""
+    found = _arping_targets(s, t)
+    return [{"iface": found[0], "ip": found[1]}] if found else []
+
+
+def _arping_extras(s: ProbeSession, t: str | None) -> Calls:
+    """The extra addresses the instance has already (an attached one's aliases): each asked for
+    beside everything else, as each costs its 2 s when it does not answer. The alias the check
+    adds on a launched instance is not (it exists only once the check has added it)."""
+    found = _arping_targets(s, t)
+    return [{"iface": found[0], "ip": x} for x in found[2]] if found else []
 
 
 def _dns_gateway(s: ProbeSession, t: str | None) -> Calls:
@@ -299,6 +314,7 @@ RULES: dict[str, Rule] = {
     "tls_handshake": _tls,
     "ping_df": _ladder,
     "arping_assigned": _arping_assigned,
+    "arping": _arping_extras,
     "dns_gateway": _dns_gateway,
     "ping_instance_user": _first_running,
     "multipass_instance_bridged": _bridged_settings,

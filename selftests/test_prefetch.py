@@ -234,7 +234,7 @@ def test_the_plan_leaves_out_the_launch_capture_actions_and_other_platforms(chec
     assert not names & {"multipass_launch", "dhcp_capture", "alias_add", "alias_del", "ifconfig"}
     # the session's own code reads the registry, which names every probe: that names none
     assert not names & {"firewalld_zones", "iptables", "multipass_find", "ufw_status"}
-    assert "arping" not in names  # parameterised, no rule: the check runs it (after adding its alias)
+    assert "arping" in names  # the extra addresses the instance has (the alias it adds is the check's own)
 
 
 def _listed(state: str, ipv4: list[str]) -> CommandResult:
@@ -310,6 +310,40 @@ def test_a_rule_reads_the_instance_probes_through_their_batch_not_an_exec_of_its
     assert {"ip_addr", "ip_route", "ping_external"} <= set(first), src.batches
     assert ("ping_gateway", "primary", (("ip", "10.1.2.1"),)) in done.calls
     assert any("ping_gateway" in b and "dig_gateway" in b for b in src.batches), src.batches
+
+
+def _ip_addr(*ifaces: tuple[str, list[str]]) -> CommandResult:
+    out = [{"ifname": name, "operstate": "UP", "addr_info": [
+        {"family": "inet", "local": a.split("/")[0], "prefixlen": int(a.split("/")[1])} for a in addrs]}
+        for name, addrs in ifaces]
+    return CommandResult(("ip", "-j", "addr"), 0, json.dumps(out).encode())
+
+
+def test_an_attached_instances_extra_addresses_are_asked_for_with_the_assigned_one():
+    """The ARP check's arpings (2 s each when nothing answers) start beside the rest: the
+    assigned address and each extra one the instance already has, from the bridge facing it."""
+    route = json.dumps([{"dst": "default", "gateway": "10.1.2.1", "dev": "eth0"}]).encode()
+    src = TableSource({"multipass_list": _listed("Running", ["10.1.2.3"]),
+                       "multipass_version": CommandResult(("v",), 0, b'{"multipass": "1.16.3", "multipassd": "1.16.3"}'),
+                       "ip_addr": _ip_addr(("lo", ["127.0.0.1/8"]), ("eth0", ["10.1.2.3/24", "10.1.2.200/24"])),
+                       "ip_route": CommandResult(("ip", "-j", "route"), 0, route),
+                       "host_ip_addr": _ip_addr(("mpqemubr0", ["10.1.2.1/24"]))})
+    s = ProbeSession(src, "linux", 2.0)
+    done = prefetch.prefetch(s, ["multipass_list", "multipass_version", "ip_addr", "ip_route", "host_ip_addr",
+                                 "arping_assigned", "arping"], workers=4)
+    assert ("arping_assigned", None, (("iface", "mpqemubr0"), ("ip", "10.1.2.3"))) in done.calls, done.calls
+    assert ("arping", None, (("iface", "mpqemubr0"), ("ip", "10.1.2.200"))) in done.calls, done.calls
+    assert not done.problems
+
+
+def test_no_extra_address_is_asked_for_where_the_instance_has_none():
+    src = TableSource({"multipass_list": _listed("Running", ["10.1.2.3"]),
+                       "ip_addr": _ip_addr(("eth0", ["10.1.2.3/24"])),
+                       "host_ip_addr": _ip_addr(("mpqemubr0", ["10.1.2.1/24"]))})
+    done = prefetch.prefetch(ProbeSession(src, "linux", 2.0),
+                             ["multipass_list", "ip_addr", "ip_route", "host_ip_addr", "arping_assigned", "arping"],
+                             workers=4)
+    assert not [c for c in done.calls if c[0].startswith("arping")], done.calls
 
 
 def test_params_are_told_from_the_argv_or_the_function():
