@@ -387,3 +387,28 @@ def test_ctrl_c_leaves_the_previous_or_the_new_reports_whole(bundle, tmp_path, m
     assert len(ids) == 1, ids  # previous or new, never a mix
     if proc.returncode == 2 and ids != previous:
         assert json.loads((reports / "diagnosis.json").read_text())["interrupted"] is (moment != "publishing")
+
+
+INTERRUPT_AT_START = """
+import os, signal
+import pytest
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session):
+    os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the session starts (after the first probes)
+"""
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGINT to itself is POSIX")
+def test_ctrl_c_while_the_session_starts_is_an_interrupted_run_with_whole_reports(bundle, tmp_path):
+    """pytest finishes no session that did not finish starting: the doctor holds Ctrl-C until the
+    collection starts, so the run still ends as interrupted, with its reports."""
+    (tmp_path / "interrupt_at_start.py").write_text(INTERRUPT_AT_START)
+    reports = tmp_path / "reports"
+    run = run_suite("--replay", str(bundle), "-p", "interrupt_at_start", reports=reports,
+                    env={"PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))})
+    assert run.rc == 2, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "Traceback (most recent call last)" not in run.stderr, run.stderr[-3000:]
+    assert len(run_ids_of(reports)) == 1
+    diag = json.loads((reports / "diagnosis.json").read_text())
+    assert diag["interrupted"] is True and diag["checks"] == []
