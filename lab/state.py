@@ -6,11 +6,9 @@ everything they share lives on disk; a flock serialises read-modify-write.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import fcntl
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 TYPE_CHECKING = False  # typing itself is not imported: the stand-in imports this on every call
 if TYPE_CHECKING:
@@ -42,6 +40,53 @@ LAYOUTS = {
 }
 
 
+class _Record:
+    """A plain record: its fields are its annotations, in order, each with the class attribute of
+    that name as its default (a dict or list default is copied per record). What the lab needs
+    of a dataclass (init, eq, repr, a dict of it), without importing dataclasses: its import of
+    inspect is a fifth of the Multipass stand-in's every call, and the doctor makes dozens."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        names = self.fields()
+        if len(args) > len(names):
+            raise TypeError(f"{type(self).__name__}: {len(names)} fields, {len(args)} given")
+        given = dict(zip(names, args))
+        for name, value in kwargs.items():
+            if name not in names or name in given:
+                raise TypeError(f"{type(self).__name__}: unexpected or repeated field {name!r}")
+            given[name] = value
+        for name in names:
+            if name in given:
+                value = given[name]
+            elif hasattr(type(self), name):
+                value = getattr(type(self), name)
+                value = type(value)(value) if isinstance(value, (dict, list)) else value
+            else:
+                raise TypeError(f"{type(self).__name__}: missing field {name!r}")
+            setattr(self, name, value)
+
+    @classmethod
+    def fields(cls) -> list[str]:
+        return [n for c in reversed(cls.__mro__) for n in vars(c).get("__annotations__", {})]
+
+    def as_dict(self) -> dict:
+        def plain(v):
+            if isinstance(v, _Record):
+                return v.as_dict()
+            if isinstance(v, dict):
+                return {k: plain(x) for k, x in v.items()}
+            if isinstance(v, list):
+                return [plain(x) for x in v]
+            return v
+        return {n: plain(getattr(self, n)) for n in self.fields()}
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.as_dict() == other.as_dict()  # type: ignore[union-attr]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in self.fields())})"
+
+
 def default_state_dir(prefix: str = NS_PREFIX) -> str:
     """/run/mp-lab for the default lab, /run/<prefix>-lab for another MPLAB_NS_PREFIX: each lab
     has its own state, so its own lock (state.lock is a flock in the state dir)."""
@@ -53,8 +98,7 @@ def state_dir_from_env() -> Path:
     return Path(os.environ.get("LAB_STATE") or default_state_dir())
 
 
-@dataclass
-class InstanceState:
+class InstanceState(_Record):
     """One instance: a namespace whose eth0 is a veth on the bridge."""
     name: str
     netns: str
@@ -66,8 +110,7 @@ class InstanceState:
     origin: str = "lab"     # "lab" (up) or "launch" (stand-in)
 
 
-@dataclass
-class LabState:
+class LabState(_Record):
     """Everything a test or the stand-in needs to know about the running lab."""
     layout: str
     state_dir: str
@@ -91,10 +134,10 @@ class LabState:
     image_ip: str = IMAGE_IP
     proxy_ip: str = PROXY_IP
     proxy_port: int = PROXY_PORT
-    daemon_env: dict[str, str] = field(default_factory=dict)  # the lab multipassd's proxy variables
-    instances: dict[str, InstanceState] = field(default_factory=dict)
-    faults: list[str] = field(default_factory=list)
-    aliases: dict[str, list[str]] = field(default_factory=dict)
+    daemon_env: dict[str, str] = {}  # the lab multipassd's proxy variables (each record its own copy)
+    instances: dict[str, InstanceState] = {}
+    faults: list[str] = []
+    aliases: dict[str, list[str]] = {}
     next_port: int = 0
 
     # ---- paths ---------------------------------------------------------------
@@ -122,13 +165,13 @@ class LabState:
 
     # ---- (de)serialisation -------------------------------------------------
     def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True) + "\n"
+        return json.dumps(self.as_dict(), indent=2, sort_keys=True) + "\n"
 
     @classmethod
     def from_dict(cls, d: dict) -> "LabState":
         d = dict(d)
         d["instances"] = {k: InstanceState(**v) for k, v in d.get("instances", {}).items()}
-        known = {f.name for f in dataclasses.fields(cls)}
+        known = set(cls.fields())
         return cls(**{k: v for k, v in d.items() if k in known})
 
     def save(self) -> None:
