@@ -342,18 +342,18 @@ class Prefetched:
 
 
 class _Pool:
-    """At most `workers` jobs at a time on daemon threads, each started when a job finds no
-    thread free (starting a dozen threads beside the collection costs the first probe its
-    start); `workers=0` runs each job inline."""
+    """At most `workers` jobs at a time on daemon threads; `workers=0` runs each job inline."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.jobs: queue.Queue = queue.Queue()
         self.pending = 0
-        self.free = 0  # threads waiting for a job
         self.idle = threading.Condition()
         self.stopped = False
-        self.threads: list[threading.Thread] = []
+        self.threads = [threading.Thread(target=self._work, name=f"mpdiag-prefetch-{n}", daemon=True)
+                        for n in range(workers)]
+        for t in self.threads:
+            t.start()
 
     def submit(self, job: Callable[[], None]) -> None:
         if self.workers == 0:
@@ -362,16 +362,7 @@ class _Pool:
             return
         with self.idle:
             self.pending += 1
-            start = self.free == 0 and len(self.threads) < self.workers
-            if start:
-                thread = threading.Thread(target=self._work, name=f"mpdiag-prefetch-{len(self.threads)}",
-                                          daemon=True)
-                self.threads.append(thread)
-            else:
-                self.free -= 1  # this job is that thread's
         self.jobs.put(job)
-        if start:
-            thread.start()
 
     def _work(self) -> None:
         while True:
@@ -384,7 +375,6 @@ class _Pool:
             finally:
                 with self.idle:
                     self.pending -= 1
-                    self.free += 1
                     self.idle.notify_all()
 
     def wait(self, stop: threading.Event | None = None) -> None:
@@ -450,7 +440,9 @@ def prefetch(session: ProbeSession, names: Iterable[str], workers: int | None = 
     Two pools: `workers` threads run probes; the rules (which wait for the probes they read)
     run on threads of their own, so a waiting rule never holds a probe's place."""
     if workers is None:
-        workers = 0 if session.mode == "replay" else DEFAULT_WORKERS
+        # no more threads than probes: starting a thread beside the collection costs the first
+        # probes their start (the first probes' prefetch has three)
+        workers = 0 if session.mode == "replay" else min(DEFAULT_WORKERS, len(frozenset(names)))
     done = Prefetched(frozenset(names))
     start = time.monotonic()
     ordered = sorted(done.names, key=lambda n: (n not in FIRST, session.registry[n].instance,
