@@ -412,3 +412,22 @@ def test_ctrl_c_while_the_session_starts_is_an_interrupted_run_with_whole_report
     assert len(run_ids_of(reports)) == 1
     diag = json.loads((reports / "diagnosis.json").read_text())
     assert diag["interrupted"] is True and diag["checks"] == []
+
+
+IN_PROCESS_TWICE = """
+import gc, sys
+import pytest
+args = ["-q", "-p", "no:cacheprovider", "--replay", sys.argv[1], "--reports", sys.argv[2], "tests_instance"]
+for n in range(2):
+    rc = pytest.main(args)
+    print("RUN", n, int(rc), gc.get_freeze_count())
+"""
+
+
+def test_an_in_process_run_leaves_the_heap_thawed(tmp_path):
+    """The suite freezes what the collection loaded (the collector skips it) and thaws it once
+    pytest's own last collection is over: a process that runs pytest again gets its memory back."""
+    proc = subprocess.run([sys.executable, "-c", IN_PROCESS_TWICE, str(SCENARIOS / "linux" / "healthy"),
+                           str(tmp_path / "r")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    runs = [line.split()[1:] for line in proc.stdout.splitlines() if line.startswith("RUN ")]
+    assert runs == [["0", "0", "0"], ["1", "0", "0"]], proc.stdout[-2000:] + proc.stderr[-2000:]
