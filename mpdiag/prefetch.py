@@ -320,6 +320,7 @@ RULES: dict[str, Rule] = {
     "multipass_instance_bridged": _bridged_settings,
 }
 FIRST = ("multipass_list", "multipass_version", "multipass_driver")  # what exec_target reads: started first
+FIRST_ALONE = 0.5  # s the first probes run before the rest start beside them (a hung list holds nothing up longer)
 
 
 # ---- running ---------------------------------------------------------------------------------
@@ -377,10 +378,14 @@ class _Pool:
                     self.pending -= 1
                     self.idle.notify_all()
 
-    def wait(self, stop: threading.Event | None = None) -> None:
+    def wait(self, stop: threading.Event | None = None, timeout: float | None = None) -> None:
+        deadline = None if timeout is None else time.monotonic() + timeout
         with self.idle:
             while self.pending and not (stop is not None and stop.is_set()):
-                self.idle.wait(0.1)
+                left = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
+                if left <= 0:
+                    return
+                self.idle.wait(left)
 
     def close(self) -> None:
         self.stopped = True
@@ -504,12 +509,17 @@ def prefetch(session: ProbeSession, names: Iterable[str], workers: int | None = 
                 done.problems.append(f"{name}: {type(exc).__name__}: {exc}")
 
     try:
+        firsts = [n for n in ordered if n in FIRST]
+        for name in firsts:
+            probes.submit(lambda n=name: fetch(n, None, {}))
+        if len(firsts) < len(ordered):  # alone a moment: nothing started beside them slows what all wait for
+            probes.wait(stop, FIRST_ALONE)
         if plain:
             rules.submit(claim_plain)
         else:
             plain_claimed.set()
         for name in ordered:
-            if name in plain:
+            if name in plain or name in firsts:
                 continue
             if name in ruled:
                 rules.submit(lambda n=name: calls_of(n, session.registry[n]))

@@ -106,7 +106,7 @@ def test_a_key_runs_once_however_many_threads_ask():
 def test_prefetch_runs_the_probes_at_once_and_each_once():
     src = SlowSource(0.4)
     s = ProbeSession(src, "linux", 2.0)
-    names = ["multipass_driver", "sysctl_ip_forward", "snap_multipass", "host_ip_route", "etc_environment"]
+    names = ["multipass_networks", "sysctl_ip_forward", "snap_multipass", "host_ip_route", "etc_environment"]
     t0 = time.monotonic()
     done = prefetch.prefetch(s, names, workers=8)
     took = time.monotonic() - t0
@@ -344,6 +344,37 @@ def test_no_extra_address_is_asked_for_where_the_instance_has_none():
                              ["multipass_list", "ip_addr", "ip_route", "host_ip_addr", "arping_assigned", "arping"],
                              workers=4)
     assert not [c for c in done.calls if c[0].startswith("arping")], done.calls
+
+
+class TimedSource(TableSource):
+    """Each probe takes `delays[name]` seconds (default none); records when each started and ended."""
+
+    def __init__(self, table: dict[str, CommandResult], delays: dict[str, float]) -> None:
+        super().__init__(table)
+        self.delays = delays
+        self.times: dict[str, tuple[float, float]] = {}
+
+    def fetch(self, probe, ctx):
+        t0 = time.monotonic()
+        time.sleep(self.delays.get(probe.name, 0.0))
+        self.times[probe.name] = (t0, time.monotonic())
+        return super().fetch(probe, ctx)
+
+
+@pytest.mark.parametrize("list_s", [0.3, 2.0], ids=["answers", "hangs"])
+def test_the_first_probes_run_alone_for_a_moment(list_s):
+    """What every instance probe waits for (the list) starts alone: the other host probes start
+    once it has answered, or after FIRST_ALONE when it hangs (they never wait for a hung one)."""
+    src = TimedSource({"multipass_list": _listed("Running", ["10.1.2.3"])}, {"multipass_list": list_s})
+    prefetch.prefetch(ProbeSession(src, "linux", 5.0), ["multipass_list", "multipass_info", "multipass_networks"],
+                      workers=4)
+    list_start, list_end = src.times["multipass_list"]
+    others = [src.times[n][0] for n in ("multipass_info", "multipass_networks")]
+    if list_s < prefetch.FIRST_ALONE:  # after its answer
+        assert all(t >= list_end - 0.01 for t in others), (list_start, list_end, others)
+    else:  # after FIRST_ALONE, long before the hung list ends
+        assert all(list_start + prefetch.FIRST_ALONE - 0.05 <= t < list_end - 0.5 for t in others), \
+            (list_start, list_end, others)
 
 
 def test_params_are_told_from_the_argv_or_the_function():
