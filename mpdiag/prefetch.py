@@ -444,11 +444,11 @@ def prefetch(session: ProbeSession, names: Iterable[str], workers: int | None = 
 
     Two pools: `workers` threads run probes; the rules (which wait for the probes they read)
     run on threads of their own, so a waiting rule never holds a probe's place."""
+    done = Prefetched(frozenset(names))
     if workers is None:
         # no more threads than probes: starting a thread beside the collection costs the first
         # probes their start (the first probes' prefetch has three)
-        workers = 0 if session.mode == "replay" else min(DEFAULT_WORKERS, len(frozenset(names)))
-    done = Prefetched(frozenset(names))
+        workers = 0 if session.mode == "replay" else min(DEFAULT_WORKERS, len(done.names))
     start = time.monotonic()
     ordered = sorted(done.names, key=lambda n: (n not in FIRST, session.registry[n].instance,
                                                 takes_params(session.registry[n]), n))

@@ -418,3 +418,10 @@ def test_ctrl_c_during_the_prefetch_is_an_interrupted_run_with_whole_reports(tmp
     assert not left, f"probes still running after Ctrl-C: {left}"
     diag = json.loads((reports / "diagnosis.json").read_text())  # whole, parseable
     assert "checks" in diag
+
+
+def test_the_names_may_come_as_any_iterable():
+    src = TableSource({"multipass_list": _listed("Running", ["10.1.2.3"])})
+    done = prefetch.prefetch(ProbeSession(src, "linux", 2.0), iter(["multipass_list", "multipass_info"]))
+    assert done.names == {"multipass_list", "multipass_info"}
+    assert {c[0] for c in src.calls} == {"multipass_list", "multipass_info"}
