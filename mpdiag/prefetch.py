@@ -22,8 +22,10 @@ Which probes, without a hand-kept list per check:
   A rule that guesses differently from its check costs time, never an answer.
 
 Never prefetched: the launch and the DHCP capture (the --launch fixture runs them, and
-nothing runs ahead of a launch: `multipass list` must show the launched instance), and
-actions (alias_add/alias_del: parameterised, no rule). Everything else is read-only.
+nothing runs ahead of a launch: `multipass list` must show the launched instance). The one
+action, the ARP check's alias on an instance the suite launched (alias_add, its arping,
+alias_del), is taken ahead of the check as the check takes it, only once the probes that
+would see it have their results (AFTER_ACTIONS). Everything else is read-only.
 
 Bounded: at most `workers` probes at a time (daemon threads: an interrupted run never
 waits for them), each with its own timeout; the rules wait for what they read on threads
@@ -185,7 +187,10 @@ def exec_target(session: ProbeSession) -> str | None:
     return target.name
 
 
-Calls = Iterable  # of param dicts: a list, or a generator whose calls are submitted as they come
+# Of param dicts (calls of the rule's own probe), or (name, params) for a call of another probe
+# (the next step of a sequence: what an action makes possible, its undoing): a list, or a
+# generator whose calls are submitted as they come.
+Calls = Iterable
 Rule = Callable[[ProbeSession, "str | None"], Calls]  # (session, the exec target or None) -> calls
 
 
@@ -271,10 +276,51 @@ def _arping_assigned(s: ProbeSession, t: str | None) -> Calls:
     return [{"iface": found[0], "ip": found[1]}] if found else []
 
 
+def _arp_alias(s: ProbeSession, t: str | None) -> dict | None:
+    """The alias the ARP check adds on an instance the suite launched ({cidr, dev, ip}; None:
+    none, or it cannot be told), chosen as the check chooses it (rules.instance.arp_alias)."""
+    from mpdiag.host.rules import instance as facts
+
+    target = _known(host.target, s)
+    if t is None or target is None or not target.may_modify:
+        return None
+    link = _known(host.primary_link, s)
+    if link is None or not link.addresses:
+        return None
+    taken = [ip for i in (_known(lambda x: x.get("multipass_list"), s) or []) for ip in i.ipv4]
+    gw = _known(host.instance_gateway, s)
+    mgmt = facts.management_ip(_known(host.instance_listed, s)) or str(link.addresses[0].ip)
+    alias = facts.arp_alias(link, mgmt, taken + ([gw] if gw else []))
+    return {"cidr": alias[1], "dev": link.name, "ip": alias[0]} if alias else None
+
+
+def _alias_add(s: ProbeSession, t: str | None) -> Calls:
+    """The ARP check's alias on a launched instance, ahead of the check (which adds it anyway, on
+    an instance it may change) and only AFTER_ACTIONS; once it is on, its arping, and once that
+    has come back, its removal: the check's own sequence, each step read from the memo then."""
+    found, alias = _arping_targets(s, t), _arp_alias(s, t)
+    if not found or alias is None:
+        return
+    own = {"cidr": alias["cidr"], "dev": alias["dev"]}
+    yield own
+    try:
+        added = s.result("alias_add", t, **own).rc == 0
+    except DiagError:
+        added = False
+    if not added:  # the check errors there, and removes nothing
+        return
+    yield "arping", {"iface": found[0], "ip": alias["ip"]}
+    try:
+        s.result("arping", None, iface=found[0], ip=alias["ip"])
+    except DiagError:
+        pass
+    yield "alias_del", own
+
+
 def _arping_extras(s: ProbeSession, t: str | None) -> Calls:
-    """The extra addresses the instance has already (an attached one's aliases): each asked for
+    """The extra addresses the instance already has (an attached one's aliases): each asked for
     beside everything else, as each costs its 2 s when it does not answer. The alias the check
-    adds on a launched instance is not (it exists only once the check has added it)."""
+    adds on a launched instance is asked for after it is added (_alias_add)."""
     found = _arping_targets(s, t)
     return [{"iface": found[0], "ip": x} for x in found[2]] if found else []
 
@@ -315,10 +361,15 @@ RULES: dict[str, Rule] = {
     "ping_df": _ladder,
     "arping_assigned": _arping_assigned,
     "arping": _arping_extras,
+    "alias_add": _alias_add,
     "dns_gateway": _dns_gateway,
     "ping_instance_user": _first_running,
     "multipass_instance_bridged": _bridged_settings,
 }
+# An action (only on an instance the suite launched: the ARP check's alias) is taken once the
+# planned probes that would see what it changes have their results: as in a serial run, where
+# the ARP check comes last, none of them sees it.
+AFTER_ACTIONS: dict[str, tuple[str, ...]] = {"alias_add": ("ip_addr", "multipass_list", "multipass_info")}
 FIRST = ("multipass_list", "multipass_version", "multipass_driver")  # what exec_target reads: started first
 FIRST_ALONE = 0.5  # s the first probes run before the rest start beside them (a hung list holds nothing up longer)
 
@@ -502,8 +553,16 @@ def prefetch(session: ProbeSession, names: Iterable[str], workers: int | None = 
             while not plain_claimed.wait(0.1):
                 if rules.stopped:
                     return
-            for params in RULES[name](session, target):
-                probes.submit(lambda p=params: fetch(name, instance, p))
+            for seen in AFTER_ACTIONS.get(name, ()):
+                if seen in done.names:
+                    try:
+                        session.result(seen, target if session.registry[seen].instance else None)
+                    except DiagError:
+                        pass
+            for call in RULES[name](session, target):
+                called, params = call if isinstance(call, tuple) else (name, call)
+                where = target if session.registry[called].instance else None
+                probes.submit(lambda c=called, w=where, p=params: fetch(c, w, p))
         except Exception as exc:  # a rule's mistake costs a prefetch, never the run
             with lock:
                 done.problems.append(f"{name}: {type(exc).__name__}: {exc}")

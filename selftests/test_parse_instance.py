@@ -406,6 +406,17 @@ def test_pick_alias_avoids_taken_and_special():
     assert alias == "10.97.23.253"
 
 
+def test_the_arp_alias_is_in_the_management_network_beside_every_address_of_the_link():
+    """The check and the prefetch that adds the alias ahead of it both ask arp_alias: the
+    management address's network (not the link's first address's), none of its addresses."""
+    iface = lambda a: ipaddress.IPv4Interface(a)  # noqa: E731
+    link = iproute.Link("eth0", True, (), None, (iface("192.168.7.5/24"), iface("10.97.23.4/24"), iface("10.97.23.254/24")))
+    assert facts.arp_alias(link, "10.97.23.4", ["10.97.23.253"]) == ("10.97.23.252", "10.97.23.252/24")
+    assert facts.arp_alias(link, "10.97.23.9", []) == ("192.168.7.254", "192.168.7.254/24")  # not held: the first's
+    small = iproute.Link("eth0", True, (), None, (iface("10.0.0.1/30"),))
+    assert facts.arp_alias(small, "10.0.0.1", ["10.0.0.2"]) is None  # no free address
+
+
 def test_bridge_facing_picks_the_most_specific():
     ifs = {"lo": [ipaddress.IPv4Interface("127.0.0.1/8")],
            "wan0": [ipaddress.IPv4Interface("203.0.113.2/24")],

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from mpdiag import prefetch
-from mpdiag.probes import ProbeSession, load_all
+from mpdiag.probes import ProbeSession, SessionInputs, load_all
 from mpdiag.runner import CommandResult
 from selftests.procs import fake_tool, kill_recorded
 from selftests.replay_subsets import ROOT, computed_once, every_scenario, every_subset, in_two_processes
@@ -224,17 +224,17 @@ def test_the_probes_a_check_reads_are_discovered_from_its_code(checks_importable
     assert "tls_handshake" not in prefetch.probes_named_by([way_out.test_path_mtu_has_no_black_hole], names)
 
 
-def test_the_plan_leaves_out_the_launch_capture_actions_and_other_platforms(checks_importable):
+def test_the_plan_leaves_out_the_launch_capture_and_other_platforms(checks_importable):
     import tests_instance.test_4_arp as arp
     from fixtures.target import InstanceView
 
     s = ProbeSession(SlowSource(0.0), "linux", 2.0)
     names = prefetch.plan(s, [arp.test_extra_ips_answer_arp, InstanceView, ProbeSession])
     assert {"ip_addr", "multipass_list", "arping_assigned", "host_ip_addr"} <= names
-    assert not names & {"multipass_launch", "dhcp_capture", "alias_add", "alias_del", "ifconfig"}
+    assert not names & {"multipass_launch", "dhcp_capture", "ifconfig"}
     # the session's own code reads the registry, which names every probe: that names none
     assert not names & {"firewalld_zones", "iptables", "multipass_find", "ufw_status"}
-    assert "arping" in names  # the extra addresses the instance has (the alias it adds is the check's own)
+    assert {"arping", "alias_add"} <= names  # the ARP check's, through their rules (alias_del follows alias_add)
 
 
 def _listed(state: str, ipv4: list[str]) -> CommandResult:
@@ -334,6 +334,50 @@ def test_an_attached_instances_extra_addresses_are_asked_for_with_the_assigned_o
     assert ("arping_assigned", None, (("iface", "mpqemubr0"), ("ip", "10.1.2.3"))) in done.calls, done.calls
     assert ("arping", None, (("iface", "mpqemubr0"), ("ip", "10.1.2.200"))) in done.calls, done.calls
     assert not done.problems
+
+
+def _arp_table(**extra: CommandResult) -> dict[str, CommandResult]:
+    route = json.dumps([{"dst": "default", "gateway": "10.1.2.1", "dev": "eth0"}]).encode()
+    return {"multipass_list": _listed("Running", ["10.1.2.3"]),
+            "multipass_version": CommandResult(("v",), 0, b'{"multipass": "1.16.3", "multipassd": "1.16.3"}'),
+            "ip_addr": _ip_addr(("lo", ["127.0.0.1/8"]), ("eth0", ["10.1.2.3/24"])),
+            "ip_route": CommandResult(("ip", "-j", "route"), 0, route),
+            "host_ip_addr": _ip_addr(("mpqemubr0", ["10.1.2.1/24"])), **extra}
+
+
+ARP_PLAN = ["multipass_list", "multipass_version", "multipass_info", "ip_addr", "ip_route", "host_ip_addr",
+            "arping_assigned", "arping", "alias_add"]
+ALIAS = (("cidr", "10.1.2.254/24"), ("dev", "eth0"))
+
+
+def test_a_launched_instances_alias_is_added_asked_for_and_removed_after_what_would_see_it():
+    """On an instance the suite launched, the ARP check's alias (the one it picks: the top of the
+    subnet) is added once the instance's addresses, the list and the info have been read (none
+    of them may show it), asked for from the bridge once it is there, and removed after."""
+    src = TimedSource(_arp_table(), {"multipass_info": 0.3, "arping": 0.2})
+    s = ProbeSession(src, "linux", 2.0, inputs=SessionInputs(launch="primary"))
+    done = prefetch.prefetch(s, ARP_PLAN, workers=6)
+    assert ("alias_add", "primary", ALIAS) in done.calls and ("alias_del", "primary", ALIAS) in done.calls
+    assert ("arping", None, (("iface", "mpqemubr0"), ("ip", "10.1.2.254"))) in done.calls, done.calls
+    t = src.times
+    assert t["alias_add"][0] >= max(t[n][1] for n in ("multipass_info", "ip_addr", "multipass_list"))
+    assert t["alias_add"][1] <= t["arping"][0] and t["arping"][1] <= t["alias_del"][0], t
+    assert not done.problems
+
+
+def test_an_alias_that_cannot_be_added_is_neither_asked_for_nor_removed():
+    src = TableSource(_arp_table(alias_add=CommandResult(("ip", "addr", "add"), 2, b"", b"RTNETLINK answers: denied")))
+    done = prefetch.prefetch(ProbeSession(src, "linux", 2.0, inputs=SessionInputs(launch="primary")),
+                             ARP_PLAN, workers=6)
+    assert ("alias_add", "primary", ALIAS) in done.calls
+    assert not [c for c in done.calls if c[0] in ("arping", "alias_del")], done.calls
+
+
+def test_an_attached_instance_gets_no_alias():
+    src = TableSource(_arp_table())
+    done = prefetch.prefetch(ProbeSession(src, "linux", 2.0), ARP_PLAN, workers=6)
+    assert not [c for c in done.calls if c[0].startswith("alias")], done.calls
+    assert not [c for c in src.calls if c[0].startswith("alias")], src.calls
 
 
 def test_no_extra_address_is_asked_for_where_the_instance_has_none():

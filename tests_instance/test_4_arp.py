@@ -30,8 +30,9 @@ def _bridge(check, instance_ip: str) -> str:
     return found[0]
 
 
-def _taken(check, instance, link) -> list[str]:
-    used = [str(a.ip) for a in link.addresses]
+def _taken(check, instance) -> list[str]:
+    """The addresses the alias must not take beside the link's own: the instances', the gateway."""
+    used = []
     try:
         used += [ip for i in check.probe("multipass_list") for ip in i.ipv4]
     except (CheckError, pytest.skip.Exception):
@@ -52,11 +53,10 @@ def test_extra_ips_answer_arp(check, instance):
     extras = [str(a.ip) for a in iproute.extra_ipv4(link, mgmt)]
     added = None
     if instance.target.may_modify:
-        mgmt_if = next(a for a in link.addresses if str(a.ip) == mgmt) if link.has(mgmt) else link.addresses[0]
-        added = facts.pick_alias(mgmt_if.network, _taken(check, instance, link))
-        if added is None:
-            check.error(f"no free address in {mgmt_if.network} for a test alias")
-        cidr = f"{added}/{mgmt_if.network.prefixlen}"
+        alias = facts.arp_alias(link, mgmt, _taken(check, instance))
+        if alias is None:
+            check.error(f"no free address in {facts.alias_network(link, mgmt)} for a test alias")
+        added, cidr = alias
         instance.probe("alias_add", cidr=cidr, dev=link.name)
         extras.append(added)
     elif not extras:

@@ -3,7 +3,7 @@
 - which addresses are "no IP" in `multipass list`/`info` across releases,
 - the subnet an instance should be in,
 - the bogus ranges an intercepted DNS answer falls in,
-- a free address for the ARP check's alias,
+- a free address for the ARP check's alias (and the alias itself),
 - the host interface (bridge) that faces an instance.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Iterable, Mapping
 
+from mpdiag.parse.iproute import Link
 from mpdiag.parse.multipass import Instance
 
 
@@ -93,6 +94,22 @@ def pick_alias(subnet: ipaddress.IPv4Network, taken: Iterable[str]) -> str | Non
             continue
         return str(ip)
     return None
+
+
+def arp_alias(link: Link, management_ip: str, taken: Iterable[str]) -> tuple[str, str] | None:
+    """The ARP check's test alias on `link` (address, CIDR): a free address in the management
+    address's network, beside every address of the link and `taken` (the other instances',
+    the gateway). The check and the prefetch that adds it ahead of the check both ask here,
+    so both add the same one. None: no address is free."""
+    network = alias_network(link, management_ip)
+    ip = pick_alias(network, [*(str(a.ip) for a in link.addresses), *taken])
+    return (ip, f"{ip}/{network.prefixlen}") if ip is not None else None
+
+
+def alias_network(link: Link, management_ip: str) -> ipaddress.IPv4Network:
+    """The network the ARP check's alias goes in: the management address's on `link` (its first
+    address's when the link does not hold it)."""
+    return next((a for a in link.addresses if str(a.ip) == management_ip), link.addresses[0]).network
 
 
 def bridge_facing(interfaces: Mapping[str, Iterable[ipaddress.IPv4Interface]],
