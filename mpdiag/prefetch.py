@@ -370,7 +370,7 @@ RULES: dict[str, Rule] = {
 # planned probes that would see what it changes have their results: as in a serial run, where
 # the ARP check comes last, none of them sees it.
 AFTER_ACTIONS: dict[str, tuple[str, ...]] = {"alias_add": ("ip_addr", "multipass_list", "multipass_info")}
-FIRST = ("multipass_list", "multipass_version", "multipass_driver")  # what exec_target reads: started first
+FIRST = ("multipass_list",)  # what exec_target reads (and so every instance probe waits for): started first, alone
 FIRST_ALONE = 0.5  # s the first probes run before the rest start beside them (a hung list holds nothing up longer)
 
 
