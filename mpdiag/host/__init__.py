@@ -27,12 +27,14 @@ reason (the check skips, saying it).
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
 from types import ModuleType
 from typing import Any
 
+from mpdiag import platforms
 from mpdiag.errors import CliFailed, DiagError
-from mpdiag.host import _instance, _linux, _macos, _multipass, _networking, _windows
+from mpdiag.host import _instance, _multipass, _networking
 from mpdiag.host._multipass import NotApplicable, Listing
 from mpdiag.host._instance import MAX_LOSS_PERCENT, Target
 from mpdiag.parse.multipass import Instance, Version
@@ -46,14 +48,20 @@ __all__ = [
     "bridged_network", "networks", "instance_bridged", "bridging_in_use", "zones", "zone_collisions", "ip_evidence",
 ]
 
-_PLATFORMS: dict[str, ModuleType] = {"macos": _macos, "windows": _windows, "linux": _linux}
-
 # The drivers whose host networking a platform's checks cover (checks.md, the driver family).
-FAMILIES: dict[str, str] = {m.FAMILY: ", ".join(m.DRIVERS) for m in _PLATFORMS.values()}
+FAMILIES: dict[str, str] = {family: ", ".join(drivers) for family, drivers in platforms.FAMILIES.values()}
+
+
+def _module(platform: str) -> ModuleType:
+    """A platform's private module, imported when first asked for: a session reads its own
+    platform's only (another's costs its start-up a few hundredths of a second)."""
+    if platform not in platforms.FAMILIES:
+        raise KeyError(platform)
+    return importlib.import_module(f"mpdiag.host._{platform}")
 
 
 def _platform(session: Any) -> ModuleType:
-    return _PLATFORMS[session.platform]
+    return _module(session.platform)
 
 
 def _fact(session: Any, name: str, compute) -> Any:
@@ -133,22 +141,22 @@ def vpn_interfaces(session: Any) -> list[str]:
 
 def vmnet(session: Any):
     """macOS: the live vmnet subnet with its bridge, gateway and source (VmnetSubnet), or None."""
-    return _fact(session, "vmnet", _macos.vmnet)
+    return _fact(session, "vmnet", _module("macos").vmnet)
 
 
 def vmnet_plist(session: Any) -> dict | None:
     """macOS: com.apple.vmnet.plist ({} when the domain does not exist, None when not recorded)."""
-    return _fact(session, "vmnet_plist", _macos.plist)
+    return _fact(session, "vmnet_plist", _module("macos").plist)
 
 
 def switch_address(session: Any) -> ipaddress.IPv4Interface | None:
     """Windows: the Default Switch adapter's usable IPv4 with its prefix, or None."""
-    return _fact(session, "switch_address", _windows.switch_address)
+    return _fact(session, "switch_address", _module("windows").switch_address)
 
 
 def bridges(session: Any):
     """Linux: the Multipass bridges (list of Bridge, at least one), or NotApplicable saying why not."""
-    return _fact(session, "bridges", _linux.bridges)
+    return _fact(session, "bridges", _module("linux").bridges)
 
 
 # ---- Multipass's own networking: bridged networks, zones, an instance's current address ---------

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from mpdiag import platforms
 from mpdiag.errors import CliFailed, NotRecorded, ParseError, ProbeError
 from mpdiag.host.rules.linux import DEFAULT_BRIDGE, Bridge, bridge_from_link, gateway_of, multipass_bridges, subnet_from_file
 from mpdiag.host._multipass import NotApplicable, driver_or_none
 
-FAMILY = "qemu"
-DRIVERS = ("qemu",)
+FAMILY, DRIVERS = platforms.FAMILIES["linux"]
 NOT_INSTALLED = ("Multipass is not installed on this host (no `multipass` command and no mpqemubr bridge): "
                  "the Linux host checks do not apply")
 

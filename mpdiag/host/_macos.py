@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from mpdiag import platforms
 from mpdiag.errors import NeedsPrivilege, NotRecorded
 from mpdiag.host.rules import macos as facts
 from mpdiag.host._multipass import NotApplicable, driver_or_none, listing
 from mpdiag.parse.unavailable import Absent
 
-FAMILY = "vmnet"
-DRIVERS = ("qemu", "applevz", "hyperkit")
+FAMILY, DRIVERS = platforms.FAMILIES["macos"]
 HYPERKIT_REMOVED = (1, 13, 0)
 
 

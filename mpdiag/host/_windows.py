@@ -13,12 +13,12 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from mpdiag import platforms
 from mpdiag.host.rules.windows import adapter_ipv4
 from mpdiag.host._multipass import NotApplicable, driver_or_none
 from mpdiag.parse.unavailable import Absent
 
-FAMILY = "hyperv"
-DRIVERS = ("hyperv", "hyperv_api")
+FAMILY, DRIVERS = platforms.FAMILIES["windows"]
 
 
 def driver(session: Any) -> str | None:
