@@ -287,10 +287,10 @@ def _arp_alias(s: ProbeSession, t: str | None) -> dict | None:
     link = _known(host.primary_link, s)
     if link is None or not link.addresses:
         return None
-    taken = [ip for i in (_known(lambda x: x.get("multipass_list"), s) or []) for ip in i.ipv4]
-    gw = _known(host.instance_gateway, s)
+    taken = facts.taken_beside_the_link(_known(lambda x: x.get("multipass_list"), s) or [],
+                                        _known(host.instance_gateway, s))
     mgmt = facts.management_ip(_known(host.instance_listed, s)) or str(link.addresses[0].ip)
-    alias = facts.arp_alias(link, mgmt, taken + ([gw] if gw else []))
+    alias = facts.arp_alias(link, mgmt, taken)
     return {"cidr": alias[1], "dev": link.name, "ip": alias[0]} if alias else None
 
 

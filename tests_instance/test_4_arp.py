@@ -32,13 +32,11 @@ def _bridge(check, instance_ip: str) -> str:
 
 def _taken(check, instance) -> list[str]:
     """The addresses the alias must not take beside the link's own: the instances', the gateway."""
-    used = []
     try:
-        used += [ip for i in check.probe("multipass_list") for ip in i.ipv4]
+        listed = check.probe("multipass_list")
     except (CheckError, pytest.skip.Exception):
-        pass
-    gw = instance.gateway()
-    return used + ([gw] if gw else [])
+        listed = []
+    return facts.taken_beside_the_link(listed, instance.gateway())
 
 
 @pytest.mark.check("instance.arp.extra_ips")

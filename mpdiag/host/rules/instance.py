@@ -106,6 +106,12 @@ def arp_alias(link: Link, management_ip: str, taken: Iterable[str]) -> tuple[str
     return (ip, f"{ip}/{network.prefixlen}") if ip is not None else None
 
 
+def taken_beside_the_link(instances: Iterable[Instance], gateway: str | None) -> list[str]:
+    """What the ARP check's alias must not take beside its link's own addresses: every listed
+    instance's IPv4 and the gateway (arp_alias's `taken`, for the check and the prefetch alike)."""
+    return [ip for i in instances for ip in i.ipv4] + ([gateway] if gateway else [])
+
+
 def alias_network(link: Link, management_ip: str) -> ipaddress.IPv4Network:
     """The network the ARP check's alias goes in: the management address's on `link` (its first
     address's when the link does not hold it)."""
